@@ -1,0 +1,71 @@
+"""build: the one orchestrator. load -> parse -> resolve -> render -> write, all problems reported at once."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import CONFIG_FILE, Config, load_config
+from .diagnostics import BuildFailed, Diagnostic, has_errors, promote_warnings
+from .load import load
+from .model import Archive, Document
+from .parse import parse_file
+from .render.site import render_site
+from .resolve import resolve
+from .write import Staging, check_output
+
+
+@dataclass
+class BuildResult:
+    diagnostics: list[Diagnostic]
+    archive: Archive | None = None
+    pages: int = 0
+    out: Path | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.diagnostics)
+
+
+class NotAnArchive(Exception):
+    """Usage error: the folder has no archive.toml."""
+
+
+def check(root: Path, *, strict: bool = False) -> tuple[Config, Archive | None, list[Diagnostic]]:
+    """Everything `build` validates, writing nothing."""
+    if not (root / CONFIG_FILE).is_file():
+        raise NotAnArchive(f"no {CONFIG_FILE} in {root}: run inside an archive, or give its folder with -C DIR")
+    config, diagnostics = load_config(root)
+    files, problems = load(root)
+    diagnostics += problems
+    docs: list[Document] = []
+    for file in files:
+        doc, problems = parse_file(file)
+        diagnostics += problems
+        if doc is not None:
+            docs.append(doc)
+    archive, problems = resolve(docs, config)
+    diagnostics += problems
+    if strict:
+        diagnostics = promote_warnings(diagnostics)
+    diagnostics.sort()
+    return config, (None if has_errors(diagnostics) else archive), diagnostics
+
+
+def build(root: Path, *, out: Path | None = None, strict: bool = False) -> BuildResult:
+    out = (out or root / "site").absolute()
+    check_output(out, root)
+    config, archive, diagnostics = check(root, strict=strict)
+    if archive is None:
+        return BuildResult(diagnostics)
+    staging = Staging(out)
+    try:
+        pages = render_site(root, archive, config, staging)
+    except BuildFailed as failed:
+        staging.discard()
+        return BuildResult(sorted(diagnostics + failed.diagnostics))
+    except BaseException:
+        staging.discard()
+        raise
+    staging.commit()
+    return BuildResult(diagnostics, archive, pages, out)

@@ -1,0 +1,84 @@
+"""The `archive` command: a thin shell around build(); exit 0 ok, 1 content errors, 2 usage errors."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from . import __version__
+from .build import NotAnArchive, build, check
+from .diagnostics import Diagnostic
+from .write import UnsafeOutput
+
+OK, CONTENT_ERROR, USAGE_ERROR = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="archive", description="Build a searchable static site from annotated articles.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-C", dest="directory", type=Path, default=Path("."), metavar="DIR",
+                        help="run as if started in DIR")
+    common.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    loudness = common.add_mutually_exclusive_group()
+    loudness.add_argument("-q", "--quiet", action="store_true", help="print only errors and warnings")
+    loudness.add_argument("-v", "--verbose", action="store_true", help="print what each stage did")
+    build_cmd = commands.add_parser("build", parents=[common], help="build the site into site/")
+    build_cmd.add_argument("--out", type=Path, metavar="DIR", help="write the site to DIR instead of site/")
+    commands.add_parser("check", parents=[common], help="validate everything, write nothing")
+    serve_cmd = commands.add_parser("serve", parents=[common], help="build, then serve the site locally")
+    serve_cmd.add_argument("--out", type=Path, metavar="DIR", help="write the site to DIR instead of site/")
+    serve_cmd.add_argument("--host", default="127.0.0.1")
+    serve_cmd.add_argument("--port", type=int, default=8000)
+    return parser
+
+
+def _report(diagnostics: list[Diagnostic]) -> None:
+    for diagnostic in diagnostics:
+        print(diagnostic, file=sys.stderr)
+
+
+def _summary(diagnostics: list[Diagnostic]) -> str:
+    errors = sum(d.severity == "error" for d in diagnostics)
+    warnings = len(diagnostics) - errors
+    return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    root = args.directory
+    if not root.is_dir():
+        print(f"archive: error: -C {root}: no such folder", file=sys.stderr)
+        return USAGE_ERROR
+    started = time.perf_counter()
+    try:
+        if args.command == "check":
+            _, archive, diagnostics = check(root, strict=args.strict)
+            _report(diagnostics)
+            if archive is None:
+                print(f"archive: check failed: {_summary(diagnostics)}", file=sys.stderr)
+                return CONTENT_ERROR
+            if not args.quiet:
+                print(f"checked {len(archive.articles)} articles: {_summary(diagnostics)}")
+            return OK
+        out = args.out if args.out is None or args.out.is_absolute() else Path.cwd() / args.out
+        result = build(root, out=out, strict=args.strict)
+    except (NotAnArchive, UnsafeOutput) as exc:
+        print(f"archive: error: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+    _report(result.diagnostics)
+    if not result.ok:
+        print(f"archive: build failed, the site was left as it was: {_summary(result.diagnostics)}", file=sys.stderr)
+        return CONTENT_ERROR
+    if not args.quiet:
+        archive = result.archive
+        print(f"built {result.pages} pages ({len(archive.articles)} articles, {len(archive.entities)} entities, "
+              f"{len(archive.claims)} claims, {len(archive.sources)} sources) into {result.out} "
+              f"in {time.perf_counter() - started:.2f} s: {_summary(result.diagnostics)}")
+    if args.command == "serve":
+        from .serve import serve
+
+        return serve(result.out, args.host, args.port)
+    return OK

@@ -1,0 +1,183 @@
+"""The data that flows between stages: parsed documents, then the resolved archive.
+
+Parsed values keep references as written (resolution is a later stage); resolved values hold ids.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+
+from markdown_it.token import Token
+
+from .diagnostics import Loc
+
+Kind = Literal["article", "entity", "claim", "source"]
+STANCES = ("asserts", "reports", "supports", "disputes")
+ENTITY_TYPES = ("person", "organization", "place", "group", "event", "other")
+SOURCE_KINDS = ("report", "statement", "article", "dataset", "interview", "other")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    path: str  # relative to the project root, with forward slashes
+    kind: Kind
+    data: bytes
+
+
+# ---- parse stage ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Excerpt:
+    """The sentence around an annotation, with the annotated range marked by offsets."""
+
+    sentence: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class MentionRef:
+    ref: str
+    loc: Loc
+    excerpt: Excerpt
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimSpan:
+    claim: str
+    text: str
+    by: str | None
+    by_loc: Loc
+    source: str | None
+    source_loc: Loc
+    stance: str
+    loc: Loc
+    excerpt: Excerpt
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """A front-matter value with the location of its value (or key, when the value is absent)."""
+
+    value: Any
+    loc: Loc
+
+
+@dataclass(slots=True)
+class Document:
+    """One parsed file: front matter fields, body tokens and the annotations found in the body."""
+
+    path: str
+    kind: Kind
+    text: str  # the decoded file, for the annotated source view
+    fields: dict[str, Field]
+    tokens: list[Token]
+    mentions: list[MentionRef] = field(default_factory=list)
+    claims: list[ClaimSpan] = field(default_factory=list)
+    first_paragraph: str = ""
+
+    def get(self, key: str, default: Any = None) -> Any:
+        f = self.fields.get(key)
+        return default if f is None else f.value
+
+    def loc(self, key: str) -> Loc:
+        f = self.fields.get(key)
+        return f.loc if f else Loc(self.path)
+
+
+# ---- resolve stage ----------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Entity:
+    id: str
+    name: str
+    type: str
+    aliases: list[str]
+    description: str
+    links: dict[str, str]
+    implicit: bool
+    doc: Document | None  # the record's file, None for implicit and article-local entities
+    defined_in: str | None  # path of the file holding the record
+
+
+@dataclass(slots=True)
+class Source:
+    id: str
+    title: str
+    kind: str
+    publisher: str | None
+    date: str | None
+    url: str | None
+    doc: Document | None
+    defined_in: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Appearance:
+    claim: str
+    article: str  # slug
+    text: str
+    by: str | None
+    source: str | None
+    stance: str
+    excerpt: Excerpt
+    position: int  # order within the article
+
+
+@dataclass(slots=True)
+class Claim:
+    id: str
+    statement: str
+    about: list[str]
+    related: list[str]
+    implicit: bool
+    doc: Document | None
+    appearances: list[Appearance] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Article:
+    slug: str
+    title: str
+    date: date | datetime
+    summary: str
+    publisher: str | None
+    wire: str | None
+    authors: list[str]
+    original_url: str | None
+    tags: list[str]
+    source_note: str | None
+    extra: dict[str, Any]
+    doc: Document
+    entities: list[str] = field(default_factory=list)
+    claims: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    appearances: list[Appearance] = field(default_factory=list)
+    first_mentions: dict[str, Excerpt] = field(default_factory=dict)
+
+    @property
+    def iso_date(self) -> str:
+        return self.date.isoformat()
+
+    @property
+    def year(self) -> int:
+        return self.date.year
+
+
+@dataclass(slots=True)
+class Archive:
+    """Every record and the cross-reference graph between them; lists sorted as the contract says."""
+
+    title: str
+    articles: list[Article]  # by date, then slug
+    entities: dict[str, Entity]
+    claims: dict[str, Claim]
+    sources: dict[str, Source]
+    refs: dict[str, str]  # normalised reference -> entity id, for rendering mentions
+    entity_articles: dict[str, list[str]]  # entity id -> article slugs, by date then slug
+    source_citers: dict[str, list[str]]
+    by_slug: dict[str, Article] = field(default_factory=dict)

@@ -1,0 +1,55 @@
+"""parse: one source file into a Document. Pure: reads no other file, so it can be cached by digest."""
+from __future__ import annotations
+
+from ..diagnostics import Diagnostic, Loc
+from ..model import Document, SourceFile
+from .annotations import Collected
+from .frontmatter import read_front_matter
+from .markdown import make_parser
+from .positions import LineMap
+from .schema import SCHEMAS, check_fields
+
+__all__ = ["decode", "parse_file"]
+
+
+def decode(file: SourceFile) -> tuple[str | None, list[Diagnostic]]:
+    """UTF-8 text with a byte-order mark dropped and line endings made `\\n`."""
+    try:
+        text = file.data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line_start = file.data.rfind(b"\n", 0, exc.start) + 1
+        where = Loc(file.path, file.data.count(b"\n", 0, exc.start) + 1, exc.start - line_start + 1)
+        byte = file.data[exc.start]
+        return None, [where.error(f"file is not valid UTF-8 (byte 0x{byte:02x}): save it with UTF-8 encoding")]
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n"), []
+
+
+def parse_file(file: SourceFile) -> tuple[Document | None, list[Diagnostic]]:
+    text, diagnostics = decode(file)
+    if text is None:
+        return None, diagnostics
+    found = Collected(file.path, LineMap(text))
+    tokens = make_parser().parse(text, {"annotations": found})
+    start = Loc(file.path)
+    if not tokens or tokens[0].type != "front_matter":
+        closed = text.startswith("---")
+        return None, [start.error("front matter is not closed: add a line '---' after it" if closed
+                                  else "missing front matter: the file must start with a line '---'")]
+    raw, problems = read_front_matter(file.path, tokens[0].content, 2)
+    diagnostics += problems
+    if raw is None:
+        return None, diagnostics
+    fields = check_fields(raw, SCHEMAS[file.kind], start, diagnostics)
+    diagnostics += found.diagnostics + _note_problems(found)
+    doc = Document(path=file.path, kind=file.kind, text=text, fields=fields, tokens=tokens[1:],
+                   mentions=found.mentions, claims=found.claims, first_paragraph=found.first_paragraph or "")
+    return doc, diagnostics
+
+
+def _note_problems(found: Collected) -> list[Diagnostic]:
+    problems = [loc.error(f"source note [^{label}] has no text: add a line '[^{label}]: ...'")
+                for label, loc in found.note_refs if label not in found.note_defs]
+    cited = {label for label, _ in found.note_refs}
+    problems += [loc.warning(f"source note [^{label}] is never cited in the text")
+                 for label, loc in found.note_defs.items() if label not in cited]
+    return problems

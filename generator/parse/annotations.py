@@ -1,0 +1,284 @@
+"""Core rules that turn parsed spans into our annotations and collect them with file positions.
+
+Plugins fail softly (malformed syntax stays text); these rules report what was left over, so an
+editor learns about `[[Blinken` or `{claim=x` instead of seeing it published as text.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+
+from ..diagnostics import Diagnostic, Loc, did_you_mean
+from ..model import STANCES, ClaimSpan, Excerpt, MentionRef
+from .positions import LineMap
+
+CLAIM_KEYS = ("claim", "by", "source", "stance")
+OUR_KEYS = ("entity", *CLAIM_KEYS)
+HTML_KEYS = ("id", "class", "lang", "title")
+ALLOWED_ATTRS = (*HTML_KEYS, *OUR_KEYS)
+
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s)")
+_LEFTOVERS = (
+    ("[[", "'[[' does not start a complete entity mention: write [[Name]] or [[id|text]]"),
+    ("]{", "attributes after [text] could not be read: check the quotes and braces of {...}"),
+    ("{claim=", "claim attributes must follow a [bracketed span] or stand alone on the line above a paragraph"),
+    ("{entity=", "entity attributes must follow a [bracketed span]"),
+)
+
+
+@dataclass
+class Collected:
+    """What the rules found in one document; kept in the markdown-it env under "annotations"."""
+
+    path: str
+    lines: LineMap
+    mentions: list[MentionRef] = field(default_factory=list)
+    claims: list[ClaimSpan] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    note_refs: list[tuple[str, Loc]] = field(default_factory=list)
+    note_defs: dict[str, Loc] = field(default_factory=dict)
+    first_paragraph: str | None = None
+
+    def loc(self, line: int, col: int) -> Loc:
+        return Loc(self.path, line, col)
+
+
+def annotations_plugin(md: MarkdownIt) -> None:
+    md.inline.ruler.at("span", _positioned(md.inline.ruler.__rules__[md.inline.ruler.__find__("span")].fn))
+    md.core.ruler.before("attr", "attrs_block_position", _attrs_block_position)
+    md.core.ruler.before("footnote_tail", "annotations", _annotations)
+
+
+def _positioned(span_rule):
+    """Wrap the attrs plugin's span rule so span tokens remember where they start and end."""
+
+    def rule(state: StateInline, silent: bool) -> bool:
+        start, count = state.pos, len(state.tokens)
+        if not span_rule(state, silent):
+            return False
+        if not silent:
+            for token in state.tokens[count:]:
+                if token.type == "span_open":
+                    token.meta.update(offset=start, end=state.pos)
+                    break
+        return True
+
+    return rule
+
+
+def _attrs_block_position(state: StateCore) -> None:
+    tokens = state.tokens
+    for i, token in enumerate(tokens[:-1]):
+        if token.type == "attrs_block" and token.map:
+            tokens[i + 1].meta.setdefault("attrs_line", token.map[0])
+
+
+def _annotations(state: StateCore) -> None:
+    found: Collected | None = state.env.get("annotations")
+    if found is None:  # render_markdown: no file, nothing to report
+        found = Collected("<markdown>", LineMap(state.src))
+    block_claim: Token | None = None
+    in_note = 0
+    opened = ""
+    for token in state.tokens:
+        if token.type == "footnote_reference_open":
+            in_note += 1
+            line = (token.map or [0])[0] + 1
+            found.note_defs.setdefault(token.meta["label"], found.loc(line, found.lines.column_of(line, "[^")))
+        elif token.type == "footnote_reference_close":
+            in_note -= 1
+        elif token.type == "inline" and token.map is not None:
+            paragraph = opened == "paragraph_open" and not in_note
+            _Inline(found, token, block_claim, paragraph).run()
+            block_claim = None
+        if token.nesting == 1 and token.type != "footnote_reference_open":
+            opened = token.type
+            block_claim = _block_attributes(found, token)
+
+
+def _block_attributes(found: Collected, token: Token) -> Token | None:
+    """Check `{...}` attributes on a block; a paragraph or heading with `claim=` becomes a claim."""
+    line = token.meta.get("attrs_line")
+    for key, value in token.meta.pop("insecure_attrs", {}).items():
+        at = found.loc(line + 1, found.lines.column_of(line + 1, key)) if line is not None else found.loc(1, 1)
+        found.diagnostics.append(at.warning(f"attribute '{key}' is not allowed here and was dropped" + did_you_mean(key, OUR_KEYS)))
+    if not any(k in token.attrs for k in OUR_KEYS):
+        return None
+    at = found.loc(line + 1, found.lines.column_of(line + 1, "{")) if line is not None else found.loc(1, 1)
+    if token.type not in ("paragraph_open", "heading_open") or "entity" in token.attrs:
+        found.diagnostics.append(at.error("claim attributes on their own line must stand directly above a paragraph"
+                                          if "entity" not in token.attrs else
+                                          "entity= belongs on a [bracketed span], not on a block"))
+        _strip_ours(token)
+        return None
+    token.meta["claim_at"] = at
+    return token
+
+
+def _strip_ours(token: Token) -> dict[str, str]:
+    return {k: str(token.attrs.pop(k)) for k in OUR_KEYS if k in token.attrs}
+
+
+class _Inline:
+    """One inline token: plain text with offsets, our span conversions, positions, lint."""
+
+    def __init__(self, found: Collected, inline: Token, block_claim: Token | None, paragraph: bool):
+        self.found, self.inline, self.block_claim, self.paragraph = found, inline, block_claim, paragraph
+        self.plain: list[str] = []
+        self.size = 0
+        self.cursor = 0  # a known offset in inline.content, for tokens that do not carry one
+        self.pending_mentions: list[tuple[str, Loc, int, int]] = []
+        self.pending_claims: list[tuple[dict[str, str], Loc, str, int, int, dict[str, Loc], Token]] = []
+
+    def at(self, offset: int) -> Loc:
+        line, col = self.found.lines.inline_position(self.inline.content, self.inline.map[0], offset)
+        return self.found.loc(line, col)
+
+    def add(self, text: str) -> None:
+        self.plain.append(text)
+        self.size += len(text)
+
+    def run(self) -> None:
+        children = self.inline.children or []
+        out: list[Token] = []
+        stack: list[tuple[Token, int]] = []
+        for token in children:
+            out.append(token)
+            kind = token.type
+            if kind == "text":
+                self.lint(token.content)
+                self.add(token.content)
+            elif kind in ("code_inline", "text_special"):
+                self.add(token.content)
+            elif kind in ("softbreak", "hardbreak"):
+                self.add(" ")
+            elif kind == "entity_mention":
+                self.cursor = token.meta["offset"]
+                self.pending_mentions.append((token.meta["ref"], self.at(self.cursor), self.size, self.size + len(token.content)))
+                self.add(token.content)
+            elif kind == "span_open":
+                self.cursor = token.meta.get("offset", self.cursor)
+                stack.append((token, self.size))
+                self.open_span(token)
+            elif kind == "span_close" and stack:
+                opener, start = stack.pop()
+                token.type = opener.type.replace("_open", "_close")
+                tag = None
+                if opener.type == "claim_open":
+                    tag = opener.meta["tag"] = Token("claim_tag", "", 0)
+                    out.append(tag)
+                self.close_span(opener, start, tag)
+            elif kind == "footnote_ref":
+                label = token.meta["label"]
+                offset = self.inline.content.find(f"[^{label}]", self.cursor)
+                self.cursor = max(offset, self.cursor)
+                self.found.note_refs.append((label, self.at(self.cursor)))
+            elif kind in ("link_open", "image", "code_inline"):
+                self.report_attrs(token, self.cursor)
+        self.inline.children = out
+        text = "".join(self.plain)
+        if self.block_claim is not None:
+            out.append(self.paragraph_claim(text))
+        self.finish(text)
+
+    def lint(self, text: str) -> None:
+        for needle, message in _LEFTOVERS:
+            if needle in text:
+                offset = self.inline.content.find(needle, self.cursor)
+                self.found.diagnostics.append(self.at(max(offset, 0)).error(message))
+
+    def report_attrs(self, token: Token, offset: int) -> None:
+        for key in token.meta.pop("insecure_attrs", {}):
+            self.found.diagnostics.append(self.at(offset).warning(f"attribute '{key}' is not allowed here and was dropped"))
+        if _strip_ours(token):
+            self.found.diagnostics.append(self.at(offset).error("entity= and claim= belong on a [bracketed span]"))
+
+    def attr_loc(self, token: Token, key: str) -> Loc:
+        start, end = token.meta.get("offset", 0), token.meta.get("end", 0)
+        brace = self.inline.content.rfind("]{", start, end)
+        match = re.compile(rf"\b{key}\s*=").search(self.inline.content, brace if brace >= 0 else start, end)
+        return self.at(match.start() if match else start)
+
+    def open_span(self, token: Token) -> None:
+        start = token.meta.get("offset", self.cursor)
+        for key in token.meta.pop("insecure_attrs", {}):
+            suggestion = did_you_mean(key, OUR_KEYS) if any(k in token.attrs for k in OUR_KEYS) else ""
+            self.found.diagnostics.append(self.attr_loc(token, key).warning(f"attribute '{key}' is not allowed here and was dropped{suggestion}"))
+        if "claim" in token.attrs or any(k in token.attrs for k in CLAIM_KEYS[1:]):
+            attrs = _strip_ours(token)
+            token.type = "claim_open"
+            token.meta["claim"] = attrs
+            token.meta["locs"] = {k: self.attr_loc(token, k) for k in attrs}
+            token.meta["loc"] = self.at(start)
+        elif "entity" in token.attrs:
+            token.type = "entity_open"
+            token.meta["ref"] = _strip_ours(token)["entity"]
+            token.meta["loc"] = self.at(start)
+
+    def close_span(self, opener: Token, start: int, tag: Token | None) -> None:
+        if tag is not None:
+            text = " ".join("".join(self.plain)[start:].split())
+            self.pending_claims.append((opener.meta["claim"], opener.meta["loc"], text, start, self.size, opener.meta["locs"], tag))
+        elif opener.type == "entity_open":
+            ref = opener.meta["ref"].strip()
+            if not ref:
+                self.found.diagnostics.append(opener.meta["loc"].error("entity= needs an entity reference"))
+            else:
+                self.pending_mentions.append((ref, opener.meta["loc"], start, self.size))
+
+    def paragraph_claim(self, text: str) -> Token:
+        token = self.block_claim
+        attrs = _strip_ours(token)
+        at: Loc = token.meta["claim_at"]
+        line = at.line
+        locs = {k: Loc(at.path, line, self.found.lines.column_of(line, f"{k}=")) for k in attrs}
+        token.attrs["class"] = " ".join(filter(None, [str(token.attrs.get("class", "")), "claim-paragraph"]))
+        tag = Token("claim_tag", "", 0)
+        self.pending_claims.append((attrs, at, " ".join(text.split()), 0, len(text), locs, tag))
+        return tag
+
+    def finish(self, text: str) -> None:
+        found = self.found
+        for ref, loc, start, end in self.pending_mentions:
+            found.mentions.append(MentionRef(ref, loc, excerpt(text, start, end)))
+        for attrs, loc, wording, start, end, locs, tag in self.pending_claims:
+            span = _claim_span(found, attrs, loc, locs, wording, excerpt(text, start, end))
+            if span:
+                tag.meta = {"index": len(found.claims)}
+                found.claims.append(span)
+        if found.first_paragraph is None and self.paragraph and text.strip():
+            found.first_paragraph = " ".join(text.split())
+
+
+def _claim_span(found: Collected, attrs: dict[str, str], loc: Loc, locs: dict[str, Loc],
+                wording: str, where: Excerpt) -> ClaimSpan | None:
+    claim = attrs.get("claim", "").strip()
+    if not claim:
+        found.diagnostics.append(loc.error("claim annotation without a claim id: add claim=ID"))
+        return None
+    by = attrs.get("by", "").strip() or None
+    stance = attrs.get("stance", "").strip() or ("reports" if by else "asserts")
+    if stance not in STANCES:
+        found.diagnostics.append(locs.get("stance", loc).error(
+            f"unknown stance '{stance}': use one of {', '.join(STANCES)}" + did_you_mean(stance, STANCES)))
+        return None
+    source = attrs.get("source", "").strip() or None
+    return ClaimSpan(claim=claim, text=wording, by=by, by_loc=locs.get("by", loc), source=source,
+                     source_loc=locs.get("source", loc), stance=stance, loc=loc, excerpt=where)
+
+
+def excerpt(text: str, start: int, end: int) -> Excerpt:
+    """The sentence of `text` holding `text[start:end]`, with the range's offsets within it."""
+    begin = 0
+    for match in _SENTENCE_END.finditer(text, 0, max(start, 0)):
+        begin = match.end()
+    after = _SENTENCE_END.search(text, max(end, begin))
+    stop = after.end() if after else len(text)
+    while begin < start and text[begin].isspace():
+        begin += 1
+    return Excerpt(text[begin:stop].rstrip(), start - begin, end - begin)

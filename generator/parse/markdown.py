@@ -1,0 +1,36 @@
+"""The one markdown-it parser: CommonMark, footnotes as source notes, Pandoc spans, our mentions."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.front_matter import front_matter_plugin
+
+from .annotations import ALLOWED_ATTRS, annotations_plugin
+from .mentions import wikilink_plugin
+
+_SCHEME = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.\-]*):")
+SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+
+
+def validate_link(url: str) -> bool:
+    """Keep only http, https, mailto and relative links: articles come from feeds nobody here controls."""
+    match = _SCHEME.match(url)
+    return match is None or match.group(1).lower() in SAFE_SCHEMES
+
+
+@lru_cache(maxsize=None)
+def make_parser(front_matter: bool = True) -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False})
+    md.validateLink = validate_link  # type: ignore[method-assign]
+    if front_matter:
+        front_matter_plugin(md)
+    footnote_plugin(md, inline=False, always_match_refs=True)
+    wikilink_plugin(md)
+    attrs_plugin(md, spans=True, allowed=ALLOWED_ATTRS)
+    attrs_block_plugin(md, allowed=ALLOWED_ATTRS)
+    annotations_plugin(md)
+    return md

@@ -1,0 +1,36 @@
+"""Map offsets in an inline token's content back to `line:col` in the original file.
+
+markdown-it strips block prefixes (indentation, `>`, list markers) from inline content, so each
+content line is a suffix of its file line, bar whitespace: the column is found from that suffix.
+"""
+from __future__ import annotations
+
+
+class LineMap:
+    def __init__(self, text: str):
+        self.lines = text.split("\n")
+
+    def inline_position(self, content: str, first_line: int, offset: int) -> tuple[int, int]:
+        """1-based (line, col) of `offset` in `content`, an inline token whose map starts at `first_line`."""
+        line_index = content.count("\n", 0, offset)
+        line_start = content.rfind("\n", 0, offset) + 1
+        line_end = content.find("\n", offset)
+        inline_line = content[line_start : None if line_end < 0 else line_end]
+        file_index = first_line + line_index
+        original = self.lines[file_index] if file_index < len(self.lines) else ""
+        return file_index + 1, self._base(original, inline_line) + offset - line_start + 1
+
+    def column_of(self, line: int, needle: str) -> int:
+        """1-based column of `needle` on 1-based `line`, or 1."""
+        original = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        return original.find(needle) + 1 if needle in original else 1
+
+    @staticmethod
+    def _base(original: str, inline_line: str) -> int:
+        tail = inline_line.rstrip()
+        stripped = original.rstrip()
+        if tail and stripped.endswith(tail):
+            return len(stripped) - len(tail)
+        core = tail.lstrip()
+        found = original.find(core) if core else -1
+        return found - (len(tail) - len(core)) if found >= 0 else 0

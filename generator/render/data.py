@@ -1,0 +1,78 @@
+"""The machine-readable outputs: data/archive.json, Atom feeds and the sitemap."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, time, timezone
+from xml.sax.saxutils import escape
+
+from feedgen.feed import FeedGenerator
+
+from ..config import Config
+from ..model import Archive, Article
+from .urls import page_path
+
+FEED_LENGTH = 50
+
+
+def archive_json(archive: Archive) -> bytes:
+    """The cross-reference graph, with exactly the keys and orderings of the output contract."""
+    data = {
+        "version": 1,
+        "articles": [{
+            "slug": a.slug, "title": a.title, "date": a.iso_date, "url": page_path("article", a.slug),
+            "publisher": a.publisher, "wire": a.wire, "authors": a.authors, "tags": a.tags,
+            "entities": a.entities, "claims": a.claims, "sources": a.sources,
+        } for a in archive.articles],
+        "entities": [{
+            "id": e.id, "name": e.name, "type": e.type, "aliases": e.aliases, "implicit": e.implicit,
+            "url": page_path("entity", e.id), "articles": archive.entity_articles[e.id],
+        } for e in archive.entities.values()],
+        "claims": [{
+            "id": c.id, "statement": c.statement, "implicit": c.implicit, "url": page_path("claim", c.id),
+            "appearances": [{"article": x.article, "text": x.text, "by": x.by, "source": x.source,
+                             "stance": x.stance} for x in c.appearances],
+        } for c in archive.claims.values()],
+        "sources": [{
+            "id": s.id, "title": s.title, "kind": s.kind, "url": s.url, "cited_by": archive.source_citers[s.id],
+        } for s in archive.sources.values()],
+    }
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
+
+
+def _moment(article: Article) -> datetime:
+    value = article.date
+    moment = value if isinstance(value, datetime) else datetime.combine(value, time())
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def atom(archive: Archive, config: Config, articles: list[Article], path: str, title: str) -> bytes:
+    """An Atom feed of the newest articles; its dates come from the articles, so rebuilds are identical."""
+    base = config.base_url
+    newest = sorted(articles, key=_moment, reverse=True)[:FEED_LENGTH]
+    feed = FeedGenerator()
+    feed.id(base + path if base else f"urn:archive:{path}")
+    feed.title(title)
+    feed.link(href=base + path, rel="self")
+    feed.link(href=base or "./", rel="alternate")
+    feed.language(config.language)
+    feed.updated(_moment(newest[0]) if newest else datetime(1970, 1, 1, tzinfo=timezone.utc))
+    for article in reversed(newest):
+        entry = feed.add_entry()
+        url = base + page_path("article", article.slug)
+        entry.id(url if base else f"urn:archive:article:{article.slug}")
+        entry.title(article.title)
+        entry.link(href=url)
+        entry.updated(_moment(article))
+        entry.published(_moment(article))
+        if article.summary:
+            entry.summary(article.summary)
+        for author in article.authors:
+            entry.author(name=archive.entities[author].name)
+    return feed.atom_str(pretty=True)
+
+
+def sitemap(paths: list[str], config: Config) -> bytes:
+    rows = "".join(f"  <url><loc>{escape(config.base_url + p)}</loc></url>\n" for p in paths)
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+            f"{rows}</urlset>\n").encode()

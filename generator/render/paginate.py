@@ -1,0 +1,43 @@
+"""Split long lists into pages of `per_page` items at `<base>`, `<base>page/2/`, ..."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Generic, Sequence, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Pager(Generic[T]):
+    items: Sequence[T]
+    number: int
+    count: int
+    total: int
+    base: str  # the site path of page 1
+    per_page: int
+
+    def path(self, number: int) -> str:
+        return self.base if number == 1 else f"{self.base}page/{number}/"
+
+    @property
+    def here(self) -> str:
+        return self.path(self.number)
+
+    @property
+    def prev(self) -> str | None:
+        return self.path(self.number - 1) if self.number > 1 else None
+
+    @property
+    def next(self) -> str | None:
+        return self.path(self.number + 1) if self.number < self.count else None
+
+    @property
+    def start(self) -> int:
+        """1-based position of the page's first item in the whole list (for `<ol start>`)."""
+        return (self.number - 1) * self.per_page + 1
+
+
+def paginate(items: Sequence[T], per_page: int, base: str) -> list[Pager[T]]:
+    count = max(1, -(-len(items) // per_page))
+    return [Pager(items[i * per_page:(i + 1) * per_page], i + 1, count, len(items), base, per_page)
+            for i in range(count)]

@@ -1,0 +1,72 @@
+"""render: every page, feed and data file of the site into the staging folder."""
+from __future__ import annotations
+
+import os
+import traceback
+from pathlib import Path
+
+from jinja2 import Environment, TemplateSyntaxError
+
+from ..config import Config
+from ..diagnostics import BuildFailed, Diagnostic, Loc
+from ..model import Archive
+from ..write import Staging
+from .data import archive_json, atom, sitemap
+from .env import builtin_theme, make_env
+from .highlight import stylesheet
+from .pages import plan
+from .urls import output_file, page_path
+from .views import Graph
+
+
+def _template_error(exc: Exception, root: Path) -> Diagnostic:
+    """A template problem as a diagnostic at the template's file and line."""
+    filename, line = None, 1
+    if isinstance(exc, TemplateSyntaxError):
+        filename, line = exc.filename, exc.lineno or 1
+    else:
+        for frame, lineno in traceback.walk_tb(exc.__traceback__):
+            name = frame.f_code.co_filename
+            if name.endswith((".html", ".xml", ".txt")):
+                filename, line = name, lineno
+    path = os.path.relpath(filename, root) if filename else "templates"
+    message = getattr(exc, "message", None) or str(exc)
+    return Loc(Path(path).as_posix(), line, 1).error(f"template error: {message}")
+
+
+def render_site(root: Path, archive: Archive, config: Config, staging: Staging) -> int:
+    """Render into `staging`; returns the number of HTML pages. Template errors raise BuildFailed."""
+    env = make_env(root)
+    graph = Graph(archive)
+    site = {"title": config.title, "description": config.description, "language": config.language,
+            "base_url": config.base_url, "article_count": len(archive.articles)}
+    paths: list[str] = []
+    try:
+        for page in plan(archive, graph, config):
+            html = env.get_template(page.template).render(page.context, page_path=page.path, site=site)
+            staging.write(output_file(page.path), html)
+            paths.append(page.path)
+    except Exception as exc:  # an archive's own template can fail in any way; report it at its line
+        raise BuildFailed([_template_error(exc, root)]) from exc
+    _write_assets(root, env, staging)
+    staging.write("data/archive.json", archive_json(archive))
+    staging.write("feed.xml", atom(archive, config, archive.articles, "feed.xml", config.title))
+    for entity in archive.entities.values():
+        mentioning = [archive.by_slug[s] for s in archive.entity_articles[entity.id]]
+        if mentioning:
+            path = page_path("entity", entity.id) + "feed.xml"
+            staging.write(path, atom(archive, config, mentioning, path, f"{config.title}: {entity.name}"))
+    staging.write("sitemap.xml", sitemap([p for p in paths if p.endswith("/") or p == ""], config))
+    return len(paths)
+
+
+def _write_assets(root: Path, env: Environment, staging: Staging) -> None:
+    """The theme's assets/, overridden file by file by the archive's own templates/assets/."""
+    files: dict[str, Path] = {}
+    for folder in (builtin_theme() / "assets", root / "templates" / "assets"):
+        if folder.is_dir():
+            files.update({p.relative_to(folder).as_posix(): p for p in folder.rglob("*") if p.is_file()})
+    for name, path in sorted(files.items()):
+        staging.write(f"assets/{name}", path.read_bytes())
+    if "pygments.css" not in files:
+        staging.write("assets/pygments.css", stylesheet())

@@ -1,0 +1,23 @@
+"""The one URL function: every internal link is relative, so a site works at a root or a sub-path."""
+from __future__ import annotations
+
+
+def page_path(kind: str, key: str = "", page: int = 1) -> str:
+    """The site path of a page, as a folder (`entities/x/`); '' is the home page."""
+    base = {"home": "", "article": f"articles/{key}/", "source_view": f"articles/{key}/source/",
+            "entity": f"entities/{key}/", "claim": f"claims/{key}/", "source": f"sources/{key}/",
+            "articles": "articles/", "entities": "entities/", "claims": "claims/", "sources": "sources/",
+            "search": "search/"}[kind]
+    return base if page == 1 else f"{base}page/{page}/"
+
+
+def relative(from_page: str, to: str) -> str:
+    """`to` (a site path, maybe with a #fragment) as seen from the page at site path `from_page`."""
+    if to.startswith(("#", "http://", "https://", "mailto:")):
+        return to
+    return "../" * from_page.count("/") + to or "./"
+
+
+def output_file(path: str) -> str:
+    """The file that holds the page at a site path: folders get an index.html."""
+    return path + "index.html" if path == "" or path.endswith("/") else path

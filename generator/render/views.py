@@ -1,0 +1,166 @@
+"""View models: what each kind of page shows, computed from the resolved archive.
+
+Templates get these plain values and never walk the cross-reference graph themselves.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from markupsafe import Markup
+
+from ..model import STANCES, Appearance, Archive, Article, Claim, Document, Entity, Excerpt, Source
+from .markdown import Links, render_tokens
+from .urls import page_path
+
+TOP = 10  # entries in "most mentioned" and "mentioned together" lists
+_WIKIDATA = re.compile(r"^Q[0-9]+$")
+
+
+def external_url(label: str, value: str) -> str | None:
+    """The web address of an entity's link, if it has a safe one (a Wikidata id gets its page)."""
+    if value.startswith(("https://", "http://")):
+        return value
+    if label.lower() == "wikidata" and _WIKIDATA.match(value):
+        return f"https://www.wikidata.org/wiki/{value}"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    article: Article
+    excerpt: Excerpt | None
+
+
+@dataclass(frozen=True, slots=True)
+class AppearanceView:
+    appearance: Appearance
+    article: Article
+    claim: Claim
+    by: Entity | None
+    source: Source | None
+
+    @property
+    def anchor(self) -> str:
+        return page_path("article", self.article.slug) + f"#appearance-{self.appearance.position + 1}"
+
+
+@dataclass
+class Graph:
+    """Indexes derived once per build from the archive, shared by every page."""
+
+    archive: Archive
+    claims_by: dict[str, list[str]] = field(default_factory=dict)
+    claims_about: dict[str, list[str]] = field(default_factory=dict)
+    resting_on: dict[str, list[Appearance]] = field(default_factory=dict)
+    related_back: dict[str, set[str]] = field(default_factory=dict)
+    position: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        a = self.archive
+        self.position = {article.slug: i for i, article in enumerate(a.articles)}
+        for claim in a.claims.values():
+            for eid in claim.about:
+                self.claims_about.setdefault(eid, []).append(claim.id)
+            for other in claim.related:
+                self.related_back.setdefault(other, set()).add(claim.id)
+            for appearance in claim.appearances:
+                if appearance.by and claim.id not in self.claims_by.get(appearance.by, []):
+                    self.claims_by.setdefault(appearance.by, []).append(claim.id)
+                if appearance.source:
+                    self.resting_on.setdefault(appearance.source, []).append(appearance)
+
+    def body(self, doc: Document | None, page: str) -> Markup:
+        if doc is None:
+            return Markup("")
+        return Markup(render_tokens(doc.tokens, Links(self.archive, page, tuple(doc.claims))))
+
+    def entity(self, eid: str | None) -> Entity | None:
+        return self.archive.entities.get(eid) if eid else None
+
+    def appearance(self, appearance: Appearance) -> AppearanceView:
+        a = self.archive
+        return AppearanceView(appearance, a.by_slug[appearance.article], a.claims[appearance.claim],
+                              self.entity(appearance.by), a.sources.get(appearance.source or ""))
+
+    # ---- per page ------------------------------------------------------------------------
+
+    def article(self, article: Article, page: str) -> dict:
+        a = self.archive
+        i = self.position[article.slug]
+        return {
+            "article": article,
+            "body": self.body(article.doc, page),
+            "publisher": self.entity(article.publisher),
+            "wire": self.entity(article.wire),
+            "authors": [a.entities[e] for e in article.authors],
+            "entities": sorted((a.entities[e] for e in article.entities), key=lambda e: (e.type, e.name.casefold())),
+            "appearances": [self.appearance(x) for x in article.appearances],
+            "sources": [a.sources[s] for s in article.sources],
+            "previous": a.articles[i - 1] if i > 0 else None,
+            "next": a.articles[i + 1] if i + 1 < len(a.articles) else None,
+        }
+
+    def mentions(self, entity: Entity) -> list[Mention]:
+        """Articles mentioning the entity, newest first, each with the sentence of its first mention."""
+        by_slug = self.archive.by_slug
+        return [Mention(by_slug[s], by_slug[s].first_mentions.get(entity.id))
+                for s in reversed(self.archive.entity_articles[entity.id])]
+
+    def entity_page(self, entity: Entity, page: str) -> dict:
+        a = self.archive
+        slugs = a.entity_articles[entity.id]
+        together: Counter[str] = Counter()
+        years: Counter[int] = Counter()
+        for slug in slugs:
+            article = a.by_slug[slug]
+            together.update(article.entities)
+            years[article.year] += 1
+        del together[entity.id]
+        made = Counter(x.claim for cid in self.claims_by.get(entity.id, []) for x in a.claims[cid].appearances
+                       if x.by == entity.id)
+        return {
+            "entity": entity,
+            "body": self.body(entity.doc, page),
+            "claims_made": [(a.claims[c], n) for c, n in sorted(made.items(), key=lambda kv: (-kv[1], kv[0]))],
+            "claims_about": [a.claims[c] for c in sorted(self.claims_about.get(entity.id, []))],
+            "together": [(a.entities[e], n) for e, n in sorted(together.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP]],
+            "years": sorted(years.items()),
+            "article_count": len(slugs),
+            "links": [(label, value, external_url(label, value)) for label, value in sorted(entity.links.items())],
+        }
+
+    def claim_page(self, claim: Claim, page: str) -> dict:
+        a = self.archive
+        stances = Counter(x.stance for x in claim.appearances)
+        related = sorted(set(claim.related) | self.related_back.get(claim.id, set()))
+        return {
+            "claim": claim,
+            "body": self.body(claim.doc, page),
+            "about": [a.entities[e] for e in claim.about],
+            "stances": [(s, stances[s]) for s in STANCES if stances[s]],
+            "first": self.appearance(claim.appearances[0]) if claim.appearances else None,
+            "related": [a.claims[c] for c in related],
+        }
+
+    def source_page(self, source: Source, page: str) -> dict:
+        a = self.archive
+        resting = Counter(x.claim for x in self.resting_on.get(source.id, []))
+        return {
+            "source": source,
+            "body": self.body(source.doc, page),
+            "publisher": self.entity(source.publisher),
+            "claims": [(a.claims[c], n) for c, n in sorted(resting.items(), key=lambda kv: (-kv[1], kv[0]))],
+        }
+
+    @cached_property
+    def entities_ranked(self) -> list[tuple[Entity, int]]:
+        counts = self.archive.entity_articles
+        return sorted(((e, len(counts[e.id])) for e in self.archive.entities.values()),
+                      key=lambda en: (-en[1], en[0].id))
+
+    @cached_property
+    def claims_ranked(self) -> list[Claim]:
+        return sorted(self.archive.claims.values(), key=lambda c: (-len(c.appearances), c.id))
