@@ -19,11 +19,10 @@ class Config:
     language: str = "en"
     description: str = ""
     per_page: int = 50  # items on one page of a long list
-    allow_html: bool = False  # opt in to a sanitised subset of raw HTML in content
 
 
 _TYPES: dict[str, type] = {"title": str, "base_url": str, "language": str, "description": str,
-                           "per_page": int, "allow_html": bool}
+                           "per_page": int}
 _TYPE_NAMES = {str: "text", int: "a whole number", bool: "true or false"}
 
 

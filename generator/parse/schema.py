@@ -71,9 +71,10 @@ def _list(item: Check) -> Check:
     return check
 
 
-def _choice(options: tuple[str, ...]) -> Check:
+def _choice(options: tuple[str, ...], synonyms: dict[str, str] | None = None) -> Check:
     def check(key: str, field: Field, out: list[Diagnostic]) -> str | None:
         raw = _text(key, field, out)
+        raw = (synonyms or {}).get(raw, raw) if raw is not None else None
         if raw is not None and raw not in options:
             out.append(field.loc.error(f"unknown {key} '{raw}': use one of {', '.join(options)}{did_you_mean(raw, options)}"))
             return None
@@ -111,7 +112,8 @@ def _records(schema: dict[str, tuple[Check, bool]], what: str) -> Check:
     return check
 
 
-ENTITY = {"name": (_text, True), "type": (_choice(ENTITY_TYPES), False), "aliases": (_list(_text), False),
+# British spelling is as good as the contract's American one
+ENTITY = {"name": (_text, True), "type": (_choice(ENTITY_TYPES, {"organisation": "organization"}), False), "aliases": (_list(_text), False),
           "description": (_text, False), "links": (_links, False)}
 CLAIM = {"statement": (_text, True), "about": (_list(_text), False), "related": (_list(_slug), False)}
 SOURCE = {"title": (_text, True), "kind": (_choice(SOURCE_KINDS), False), "publisher": (_text, False),
