@@ -6,33 +6,37 @@ from functools import lru_cache
 from markupsafe import Markup, escape
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
-from pygments.lexer import bygroups, inherit, using
+from pygments.lexer import RegexLexer, bygroups, using
 from pygments.lexers import get_lexer_by_name
 from pygments.lexers.data import YamlLexer
-from pygments.lexers.markup import MarkdownLexer
-from pygments.token import Keyword, Name, Punctuation, String, Text
+from pygments.token import Generic, Keyword, Name, Punctuation, String, Text
 from pygments.util import ClassNotFound
 
 LIGHT_STYLE, DARK_STYLE = "friendly", "monokai"
 
 
-class AnnotatedMarkdownLexer(MarkdownLexer):
-    """Markdown with our annotations picked out: `[[mentions]]`, `{claim=...}` attributes, notes."""
+class AnnotatedMarkdownLexer(RegexLexer):
+    """Our file format: YAML front matter, then Markdown with `[[mentions]]`, `{claim=...}` and notes.
+
+    Deliberately coarse (whole runs of plain text are one token): the source view is rendered for every
+    article, and Pygments' full Markdown lexer costs several milliseconds a page.
+    """
 
     name = "Annotated Markdown"
     aliases = ["annotated-markdown"]
     tokens = {
         "root": [
             (r"\A(---\n)((?:.*\n)*?)(---\n)", bygroups(Punctuation, using(YamlLexer), Punctuation)),
-            (r"^\{[^{}\n]*\}\n", Keyword),
-            inherit,
-        ],
-        "inline": [
+            (r"^(`{3,}|~{3,})[^\n]*\n(?:.*\n)*?\1[ \t]*$\n?", String.Backtick),
+            (r"^#{1,6}[ \t][^\n]*\n", Generic.Heading),
+            (r"^[ \t]*\{[^{}\n]*\}[ \t]*\n", Keyword),
+            (r"^\[\^[^\]\s]+\]:", Name.Label),
             (r"(\[\[)([^\[\]|\n]+)(\|[^\[\]\n]*)?(\]\])", bygroups(Punctuation, Name.Entity, String, Punctuation)),
             (r"(\])(\{[^{}\n]*\})", bygroups(Punctuation, Keyword)),
-            (r"\[\^[^\]\s]+\]:?", Name.Label),
-            (r"[^\\\s\[\]{]+", Text),
-            inherit,
+            (r"\[\^[^\]\s]+\]", Name.Label),
+            (r"`[^`\n]+`", String.Backtick),
+            (r"[^\[\]{`\n]+", Text),
+            (r"[\s\S]", Text),
         ],
     }
 
