@@ -1,6 +1,7 @@
 """build: the one orchestrator. load -> parse -> resolve -> render -> write, all problems reported at once."""
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,25 +28,43 @@ class BuildResult:
         return not has_errors(self.diagnostics)
 
 
+class Clock:
+    """Seconds spent in each stage, for `--verbose` and the benchmarks."""
+
+    def __init__(self) -> None:
+        self.times: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.times[stage] = self.times.get(stage, 0.0) + now - self._last
+        self._last = now
+
+
 class NotAnArchive(Exception):
     """Usage error: the folder has no archive.toml."""
 
 
-def check(root: Path, *, strict: bool = False) -> tuple[Config, Archive | None, list[Diagnostic]]:
+def check(root: Path, *, strict: bool = False, clock: Clock | None = None
+          ) -> tuple[Config, Archive | None, list[Diagnostic]]:
     """Everything `build` validates, writing nothing."""
+    clock = clock or Clock()
     if not (root / CONFIG_FILE).is_file():
         raise NotAnArchive(f"no {CONFIG_FILE} in {root}: run inside an archive, or give its folder with -C DIR")
     config, diagnostics = load_config(root)
     files, problems = load(root)
     diagnostics += problems
+    clock.lap("load")
     docs: list[Document] = []
     for file in files:
         doc, problems = parse_file(file)
         diagnostics += problems
         if doc is not None:
             docs.append(doc)
+    clock.lap("parse")
     archive, problems = resolve(docs, config)
     diagnostics += problems
+    clock.lap("resolve")
     if strict:
         diagnostics = promote_warnings(diagnostics)
     diagnostics.sort()
@@ -55,9 +74,10 @@ def check(root: Path, *, strict: bool = False) -> tuple[Config, Archive | None, 
 def build(root: Path, *, out: Path | None = None, strict: bool = False) -> BuildResult:
     out = (out or root / "site").absolute()
     check_output(out, root)
-    config, archive, diagnostics = check(root, strict=strict)
+    clock = Clock()
+    config, archive, diagnostics = check(root, strict=strict, clock=clock)
     if archive is None:
-        return BuildResult(diagnostics)
+        return BuildResult(diagnostics, timings=clock.times)
     staging = Staging(out)
     try:
         pages = render_site(root, archive, config, staging)
@@ -67,5 +87,7 @@ def build(root: Path, *, out: Path | None = None, strict: bool = False) -> Build
     except BaseException:
         staging.discard()
         raise
+    clock.lap("render and write")
     staging.commit()
-    return BuildResult(diagnostics, archive, pages, out)
+    clock.lap("swap")
+    return BuildResult(diagnostics, archive, pages, out, clock.times)

@@ -72,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     if not result.ok:
         print(f"archive: build failed, the site was left as it was: {_summary(result.diagnostics)}", file=sys.stderr)
         return CONTENT_ERROR
+    if args.verbose:
+        print(", ".join(f"{stage} {seconds:.3f} s" for stage, seconds in result.timings.items()))
     if not args.quiet:
         archive = result.archive
         print(f"built {result.pages} pages ({len(archive.articles)} articles, {len(archive.entities)} entities, "
