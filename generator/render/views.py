@@ -15,7 +15,8 @@ from ..model import STANCES, Appearance, Archive, Article, Claim, Document, Enti
 from .markdown import Links, render_tokens
 from .urls import page_path
 
-TOP = 10  # entries in "most mentioned" and "mentioned together" lists
+TOP = 10  # entries in "mentioned together" lists
+LIST_CAP = 50  # lists on a record page that are not paginated stop here, so no page grows with the archive
 _WIKIDATA = re.compile(r"^Q[0-9]+$")
 
 
@@ -26,6 +27,12 @@ def external_url(label: str, value: str) -> str | None:
     if label.lower() == "wikidata" and _WIKIDATA.match(value):
         return f"https://www.wikidata.org/wiki/{value}"
     return None
+
+
+def ranked(counts: Counter[str], limit: int) -> tuple[list[tuple[str, int]], int]:
+    """The `limit` highest counts (ties by id), and how many were left out."""
+    items = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return items[:limit], max(0, len(items) - limit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,14 +126,19 @@ class Graph:
             together.update(article.entities)
             years[article.year] += 1
         del together[entity.id]
-        made = Counter(x.claim for cid in self.claims_by.get(entity.id, []) for x in a.claims[cid].appearances
-                       if x.by == entity.id)
+        made, made_more = ranked(Counter(x.claim for cid in self.claims_by.get(entity.id, [])
+                                         for x in a.claims[cid].appearances if x.by == entity.id), LIST_CAP)
+        about, about_more = ranked(Counter({c: len(a.claims[c].appearances)
+                                            for c in self.claims_about.get(entity.id, [])}), LIST_CAP)
+        together_top, _ = ranked(together, TOP)
         return {
             "entity": entity,
             "body": self.body(entity.doc, page),
-            "claims_made": [(a.claims[c], n) for c, n in sorted(made.items(), key=lambda kv: (-kv[1], kv[0]))],
-            "claims_about": [a.claims[c] for c in sorted(self.claims_about.get(entity.id, []))],
-            "together": [(a.entities[e], n) for e, n in sorted(together.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP]],
+            "claims_made": [(a.claims[c], n) for c, n in made],
+            "claims_made_more": made_more,
+            "claims_about": [a.claims[c] for c, _ in about],
+            "claims_about_more": about_more,
+            "together": [(a.entities[e], n) for e, n in together_top],
             "years": sorted(years.items()),
             "article_count": len(slugs),
             "links": [(label, value, external_url(label, value)) for label, value in sorted(entity.links.items())],
@@ -147,12 +159,13 @@ class Graph:
 
     def source_page(self, source: Source, page: str) -> dict:
         a = self.archive
-        resting = Counter(x.claim for x in self.resting_on.get(source.id, []))
+        resting, more = ranked(Counter(x.claim for x in self.resting_on.get(source.id, [])), LIST_CAP)
         return {
             "source": source,
             "body": self.body(source.doc, page),
             "publisher": self.entity(source.publisher),
-            "claims": [(a.claims[c], n) for c, n in sorted(resting.items(), key=lambda kv: (-kv[1], kv[0]))],
+            "claims": [(a.claims[c], n) for c, n in resting],
+            "claims_more": more,
         }
 
     @cached_property
