@@ -166,6 +166,9 @@ class _Resolver:
         for doc in by_kind["entity"] + by_kind["claim"] + by_kind["source"]:
             for mention in doc.mentions:
                 self.entity(mention.ref, mention.loc)
+            for span in doc.claims:
+                self.problems.append(span.loc.warning(
+                    "claim annotations count only in articles: this one is shown as plain text"))
         return self.archive(articles), self.problems
 
     def articles(self, docs: list[Document]) -> list[Article]:

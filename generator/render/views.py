@@ -82,7 +82,9 @@ class Graph:
     def body(self, doc: Document | None, page: str) -> Markup:
         if doc is None:
             return Markup("")
-        return Markup(render_tokens(doc.tokens, Links(self.archive, page, tuple(doc.claims))))
+        # claims count only in articles: in a record's body they get no claim tag
+        claims = tuple(doc.claims) if doc.kind == "article" else ()
+        return Markup(render_tokens(doc.tokens, Links(self.archive, page, claims)))
 
     def entity(self, eid: str | None) -> Entity | None:
         return self.archive.entities.get(eid) if eid else None
