@@ -160,8 +160,13 @@ class Article:
     first_mentions: dict[str, Excerpt] = field(default_factory=dict)
 
     @property
+    def day(self) -> date:
+        """The calendar date as written (a datetime keeps its own offset's date): what the contract sorts by."""
+        return self.date.date() if isinstance(self.date, datetime) else self.date
+
+    @property
     def iso_date(self) -> str:
-        return self.date.isoformat()
+        return self.day.isoformat()
 
     @property
     def year(self) -> int:

@@ -5,7 +5,7 @@ what resolves to nothing becomes an implicit record, with a warning at the refer
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import PurePosixPath
 from .config import Config
 from .diagnostics import Diagnostic, Loc, did_you_mean
@@ -13,13 +13,6 @@ from .ids import is_id, make_id, ref_key
 from .model import Appearance, Archive, Article, Claim, Document, Entity, Field, Source
 
 SUMMARY_LENGTH = 280
-
-
-def sort_date(value: date | datetime) -> datetime:
-    """Dates and datetimes, naive or not, on one comparable scale (aware ones in UTC)."""
-    if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
-    return datetime(value.year, value.month, value.day)
 
 
 def summarise(text: str) -> str:
@@ -178,7 +171,7 @@ class _Resolver:
             slug = doc.get("slug") or _stem_id(doc)
             if self._claim_id("article slug", slug, doc.loc("slug") if doc.get("slug") else Loc(doc.path), slugs):
                 articles.append(self.article(doc, slug))
-        articles.sort(key=lambda a: (sort_date(a.date), a.slug))
+        articles.sort(key=lambda a: (a.day, a.slug))
         for article in articles:
             self.annotate(article)
         return articles
