@@ -12,7 +12,7 @@ from .model import Archive, Document
 from .parse import parse_file
 from .render.site import render_site
 from .resolve import resolve
-from .write import Staging, check_output
+from .write import Staging, UnsafeOutput, check_output
 
 
 @dataclass
@@ -78,7 +78,10 @@ def build(root: Path, *, out: Path | None = None, strict: bool = False) -> Build
     config, archive, diagnostics = check(root, strict=strict, clock=clock)
     if archive is None:
         return BuildResult(diagnostics, timings=clock.times)
-    staging = Staging(out)
+    try:
+        staging = Staging(out)
+    except OSError as exc:  # a read-only or impossible --out is the user's to fix, not a crash
+        raise UnsafeOutput(f"cannot write the site to {out}: {exc.strerror or exc}: {exc.filename}") from exc
     try:
         pages = render_site(root, archive, config, staging)
     except BuildFailed as failed:

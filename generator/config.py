@@ -26,15 +26,31 @@ _TYPES: dict[str, type] = {"title": str, "base_url": str, "language": str, "desc
 _TYPE_NAMES = {str: "text", int: "a whole number", bool: "true or false"}
 
 
+def _offset_loc(text: str, offset: int) -> Loc:
+    return Loc(CONFIG_FILE, text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset))
+
+
 def _key_loc(text: str, key: str) -> Loc:
-    match = re.search(rf"^[ \t]*{re.escape(key)}[ \t]*=", text, re.MULTILINE)
-    if not match:
-        return Loc(CONFIG_FILE)
-    return Loc(CONFIG_FILE, text.count("\n", 0, match.start()) + 1, match.start() - text.rfind("\n", 0, match.start()))
+    """Where `key` is set: `key = ...`, a dotted `key.x = ...` or a table `[key]` (settings copied from
+    another generator's config often come as tables)."""
+    match = re.search(rf"^[ \t]*\[*[ \t]*[\"']?({re.escape(key)})[\"']?[ \t]*[=.\]]", text, re.MULTILINE)
+    return _offset_loc(text, match.start(1)) if match else Loc(CONFIG_FILE)
+
+
+def _read(root: Path) -> tuple[str | None, list[Diagnostic]]:
+    data = (root / CONFIG_FILE).read_bytes()
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start].decode("utf-8-sig")  # valid up to the first bad byte
+        where = _offset_loc(before, len(before))
+        return None, [where.error(f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x}): save it with UTF-8 encoding")]
 
 
 def load_config(root: Path) -> tuple[Config, list[Diagnostic]]:
-    text = (root / CONFIG_FILE).read_text(encoding="utf-8-sig")
+    text, problems = _read(root)
+    if text is None:
+        return Config(), problems
     try:
         raw: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -42,7 +58,6 @@ def load_config(root: Path) -> tuple[Config, list[Diagnostic]]:
         where = Loc(CONFIG_FILE, int(match[1]), int(match[2])) if match else Loc(CONFIG_FILE)
         return Config(), [where.error(f"invalid TOML: {str(exc).split(' (at')[0]}")]
     values: dict[str, Any] = {}
-    problems: list[Diagnostic] = []
     for key, value in raw.items():
         expected = _TYPES.get(key)
         if expected is None:

@@ -63,6 +63,7 @@ class Field:
 
     value: Any
     loc: Loc
+    key_loc: Loc | None = None  # where its key is written, in a mapping: problems with the key point there
 
 
 @dataclass(slots=True)

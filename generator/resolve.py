@@ -40,20 +40,21 @@ class _Resolver:
 
     # ---- registries ----------------------------------------------------------------------
 
-    def _claim_id(self, kind: str, rid: str, where: Loc, origins: dict[str, Loc]) -> bool:
-        """Register an id of `kind`; two records with one id are an error naming both files."""
+    def _claim_id(self, what: str, rid: str, where: Loc, origins: dict[str, Loc]) -> bool:
+        """Register `what` ('entity id', 'article slug', ...); two records with one id are an error naming both files."""
         if not rid:
-            self.problems.append(where.error(f"cannot make a {kind} id from this file name: rename the file"))
+            article = "an" if what[0] in "aeiou" else "a"
+            self.problems.append(where.error(f"cannot make {article} {what} from this file name: rename the file"))
             return False
         if rid in origins:
             first = origins[rid]
-            self.problems.append(where.error(f"{kind} id '{rid}' is already used by {first.path}:{first.line}"))
+            self.problems.append(where.error(f"{what} '{rid}' is already used by {first.path}:{first.line}"))
             return False
         origins[rid] = where
         return True
 
     def add_entity(self, rid: str, fields: dict[str, Field], where: Loc, doc: Document | None) -> None:
-        if not self._claim_id("entity", rid, where, self.entity_origin):
+        if not self._claim_id("entity id", rid, where, self.entity_origin):
             return
         get = lambda key, default=None: fields[key].value if key in fields else default  # noqa: E731
         aliases = list(dict.fromkeys(f.value for f in get("aliases", [])))
@@ -62,7 +63,7 @@ class _Resolver:
                                     doc=doc, defined_in=where.path)
 
     def add_source(self, rid: str, fields: dict[str, Field], where: Loc, doc: Document | None) -> None:
-        if not self._claim_id("source", rid, where, self.source_origin):
+        if not self._claim_id("source id", rid, where, self.source_origin):
             return
         get = lambda key, default=None: fields[key].value if key in fields else default  # noqa: E731
         day = get("date")
@@ -150,7 +151,7 @@ class _Resolver:
         claim_origin: dict[str, Loc] = {}
         records: dict[str, Document] = {}
         for doc in by_kind["claim"]:
-            if self._claim_id("claim", _stem_id(doc), Loc(doc.path), claim_origin):
+            if self._claim_id("claim id", _stem_id(doc), Loc(doc.path), claim_origin):
                 records[_stem_id(doc)] = doc
         articles = self.articles(by_kind["article"])
         self.make_claims(records, articles)

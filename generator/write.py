@@ -10,7 +10,7 @@ MARKER = ".archive-site"  # marks a folder as ours, so that replacing it can los
 
 
 class UnsafeOutput(Exception):
-    """The output folder holds something that is not a site we built."""
+    """The output folder cannot be written, or holds something that is not a site we built."""
 
 
 def check_output(out: Path, root: Path) -> None:

@@ -17,11 +17,17 @@ def decode(file: SourceFile) -> tuple[str | None, list[Diagnostic]]:
     try:
         text = file.data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line_start = file.data.rfind(b"\n", 0, exc.start) + 1
-        where = Loc(file.path, file.data.count(b"\n", 0, exc.start) + 1, exc.start - line_start + 1)
+        # the bytes before the bad one are valid: count lines and columns (characters) in them as in the text
+        before = _normalise(file.data[: exc.start].decode("utf-8"))
+        line_start = before.rfind("\n") + 1
+        where = Loc(file.path, before.count("\n") + 1, len(before) - line_start + 1)
         byte = file.data[exc.start]
         return None, [where.error(f"file is not valid UTF-8 (byte 0x{byte:02x}): save it with UTF-8 encoding")]
-    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n"), []
+    return _normalise(text), []
+
+
+def _normalise(text: str) -> str:
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def parse_file(file: SourceFile) -> tuple[Document | None, list[Diagnostic]]:

@@ -23,6 +23,8 @@ HTML_KEYS = ("id", "class", "lang", "title")
 ALLOWED_ATTRS = (*HTML_KEYS, *OUR_KEYS)
 
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s)")
+# a `key=` in an attribute list; a quoted value is matched whole, so `source="by=x"` holds no `by=`
+_ATTR_KEY = re.compile(r'"(?:[^"\\]|\\.)*"|([A-Za-z0-9_:-]+)\s*=')
 _LEFTOVERS = (
     ("[[", "'[[' does not start a complete entity mention: write [[Name]] or [[id|text]]"),
     ("]{", "attributes after [text] could not be read: check the quotes and braces of {...}"),
@@ -47,25 +49,58 @@ class Collected:
     def loc(self, line: int, col: int) -> Loc:
         return Loc(self.path, line, col)
 
+    def attr_locs(self, line: int, col: int) -> dict[str, Loc]:
+        """Where each `key=` is in the attribute list that starts at 1-based `line:col`."""
+        text = self.lines.lines[line - 1] if 0 < line <= len(self.lines.lines) else ""
+        return {key: self.loc(line, offset + 1) for key, offset in attr_offsets(text, col - 1, len(text)).items()}
+
+
+# Inline rules whose tokens get positions; the rest make text (verbatim source, found by searching),
+# breaks, or emphasis (whose delimiters hold no text).
+_POSITIONED_RULES = ("escape", "backticks", "entity_mention", "link", "span", "image", "footnote_ref", "autolink", "entity")
+
 
 def annotations_plugin(md: MarkdownIt) -> None:
-    md.inline.ruler.at("span", _positioned(md.inline.ruler.__rules__[md.inline.ruler.__find__("span")].fn))
+    for name in _POSITIONED_RULES:
+        _wrap(md, name, _positioned)
+    _wrap(md, "attr", _extending)
     md.core.ruler.before("attr", "attrs_block_position", _attrs_block_position)
     md.core.ruler.before("footnote_tail", "annotations", _annotations)
 
 
-def _positioned(span_rule):
-    """Wrap the attrs plugin's span rule so span tokens remember where they start and end."""
+def _wrap(md: MarkdownIt, name: str, wrapper) -> None:
+    index = md.inline.ruler.__find__(name)
+    if index >= 0:  # else the plugin with that rule is not loaded
+        md.inline.ruler.at(name, wrapper(md.inline.ruler.__rules__[index].fn))
+
+
+def _positioned(inline_rule):
+    """Wrap an inline rule so its tokens remember where they are in the inline content (markdown-it keeps
+    no offsets): its first token `offset` and `end` (where the whole match starts and ends), its last
+    token `after` (where the text that follows it starts)."""
 
     def rule(state: StateInline, silent: bool) -> bool:
-        start, count = state.pos, len(state.tokens)
-        if not span_rule(state, silent):
+        start, count, pending = state.pos, len(state.tokens), bool(state.pending)
+        if not inline_rule(state, silent):
             return False
-        if not silent:
-            for token in state.tokens[count:]:
-                if token.type == "span_open":
-                    token.meta.update(offset=start, end=state.pos)
-                    break
+        made = state.tokens[count + pending :]  # the first push flushes pending text, made before `start`
+        if not silent and made:
+            made[0].meta.update(offset=start, end=state.pos)
+            made[-1].meta["after"] = state.pos
+        return True
+
+    return rule
+
+
+def _extending(attr_rule):
+    """Wrap the attrs plugin's rule for `{...}` after a link, image or code span: the attributes are part
+    of the token before them, so the text that follows starts after them."""
+
+    def rule(state: StateInline, silent: bool) -> bool:
+        if not attr_rule(state, silent):
+            return False
+        if not silent and state.tokens:
+            state.tokens[-1].meta["after"] = state.pos
         return True
 
     return rule
@@ -104,12 +139,12 @@ def _annotations(state: StateCore) -> None:
 def _block_attributes(found: Collected, token: Token) -> Token | None:
     """Check `{...}` attributes on a block; a paragraph or heading with `claim=` becomes a claim."""
     line = token.meta.get("attrs_line")
+    at = found.loc(line + 1, found.lines.column_of(line + 1, "{")) if line is not None else found.loc(1, 1)
+    locs = found.attr_locs(at.line, at.col) if line is not None else {}
     for key, value in token.meta.pop("insecure_attrs", {}).items():
-        at = found.loc(line + 1, found.lines.column_of(line + 1, key)) if line is not None else found.loc(1, 1)
-        found.diagnostics.append(at.warning(f"attribute '{key}' is not allowed here and was dropped" + did_you_mean(key, OUR_KEYS)))
+        found.diagnostics.append(locs.get(key, at).warning(f"attribute '{key}' is not allowed here and was dropped" + did_you_mean(key, OUR_KEYS)))
     if not any(k in token.attrs for k in OUR_KEYS):
         return None
-    at = found.loc(line + 1, found.lines.column_of(line + 1, "{")) if line is not None else found.loc(1, 1)
     if token.type not in ("paragraph_open", "heading_open") or "entity" in token.attrs:
         found.diagnostics.append(at.error("claim attributes on their own line must stand directly above a paragraph"
                                           if "entity" not in token.attrs else
@@ -131,7 +166,7 @@ class _Inline:
         self.found, self.inline, self.block_claim, self.paragraph = found, inline, block_claim, paragraph
         self.plain: list[str] = []
         self.size = 0
-        self.cursor = 0  # a known offset in inline.content, for tokens that do not carry one
+        self.cursor = 0  # where the current token starts in inline.content, or a known offset before it
         self.pending_mentions: list[tuple[str, Loc, int, int]] = []
         self.pending_claims: list[tuple[dict[str, str], Loc, str, int, int, dict[str, Loc], Token]] = []
 
@@ -150,6 +185,7 @@ class _Inline:
         for token in children:
             out.append(token)
             kind = token.type
+            self.cursor = token.meta.get("offset", self.cursor)
             if kind == "text":
                 self.lint(token.content)
                 self.add(token.content)
@@ -158,11 +194,9 @@ class _Inline:
             elif kind in ("softbreak", "hardbreak"):
                 self.add(" ")
             elif kind == "entity_mention":
-                self.cursor = token.meta["offset"]
                 self.pending_mentions.append((token.meta["ref"], self.at(self.cursor), self.size, self.size + len(token.content)))
                 self.add(token.content)
             elif kind == "span_open":
-                self.cursor = token.meta.get("offset", self.cursor)
                 stack.append((token, self.size))
                 self.open_span(token)
             elif kind == "span_close" and stack:
@@ -174,12 +208,10 @@ class _Inline:
                     out.append(tag)
                 self.close_span(opener, start, tag)
             elif kind == "footnote_ref":
-                label = token.meta["label"]
-                offset = self.inline.content.find(f"[^{label}]", self.cursor)
-                self.cursor = max(offset, self.cursor)
-                self.found.note_refs.append((label, self.at(self.cursor)))
-            elif kind in ("link_open", "image", "code_inline"):
+                self.found.note_refs.append((token.meta["label"], self.at(self.cursor)))
+            if kind in ("link_open", "image", "code_inline"):
                 self.report_attrs(token, self.cursor)
+            self.cursor = token.meta.get("after", self.cursor)
         self.inline.children = out
         text = "".join(self.plain)
         if self.block_claim is not None:
@@ -187,10 +219,19 @@ class _Inline:
         self.finish(text)
 
     def lint(self, text: str) -> None:
+        """Report each piece of syntax left over in a text token. Until the core rule text_join runs
+        after ours, text tokens are verbatim source, so the token is found from the cursor on."""
+        start = self.inline.content.find(text, self.cursor)
+        if start < 0:
+            start = self.cursor
+        else:
+            self.cursor = start + len(text)
         for needle, message in _LEFTOVERS:
-            if needle in text:
-                offset = self.inline.content.find(needle, self.cursor)
-                self.found.diagnostics.append(self.at(max(offset, 0)).error(message))
+            offset = text.find(needle)
+            while offset >= 0:
+                if not (needle[0] == "{" and text[offset - 1 : offset] == "]"):  # reported once, as ']{'
+                    self.found.diagnostics.append(self.at(start + offset).error(message))
+                offset = text.find(needle, offset + len(needle))
 
     def report_attrs(self, token: Token, offset: int) -> None:
         for key in token.meta.pop("insecure_attrs", {}):
@@ -201,8 +242,7 @@ class _Inline:
     def attr_loc(self, token: Token, key: str) -> Loc:
         start, end = token.meta.get("offset", 0), token.meta.get("end", 0)
         brace = self.inline.content.rfind("]{", start, end)
-        match = re.compile(rf"\b{key}\s*=").search(self.inline.content, brace if brace >= 0 else start, end)
-        return self.at(match.start() if match else start)
+        return self.at(attr_offsets(self.inline.content, brace if brace >= 0 else start, end).get(key, start))
 
     def open_span(self, token: Token) -> None:
         start = token.meta.get("offset", self.cursor)
@@ -235,18 +275,22 @@ class _Inline:
         token = self.block_claim
         attrs = _strip_ours(token)
         at: Loc = token.meta["claim_at"]
-        line = at.line
-        locs = {k: Loc(at.path, line, self.found.lines.column_of(line, f"{k}=")) for k in attrs}
+        found = self.found.attr_locs(at.line, at.col)
+        locs = {k: found.get(k, at) for k in attrs}
         token.attrs["class"] = " ".join(filter(None, [str(token.attrs.get("class", "")), "claim-paragraph"]))
         tag = Token("claim_tag", "", 0)
-        self.pending_claims.append((attrs, at, " ".join(text.split()), 0, len(text), locs, tag))
+        # first: it encloses every span in the paragraph, even one that covers all of it (same offsets)
+        self.pending_claims.insert(0, (attrs, at, " ".join(text.split()), 0, len(text), locs, tag))
         return tag
 
     def finish(self, text: str) -> None:
         found = self.found
         for ref, loc, start, end in self.pending_mentions:
             found.mentions.append(MentionRef(ref, loc, excerpt(text, start, end)))
-        for attrs, loc, wording, start, end, locs, tag in self.pending_claims:
+        # spans are collected as they close, so an enclosing claim (the paragraph's, an outer span) comes
+        # after those inside it; appearances are ordered by where they start, the outer one first
+        ordered = sorted(self.pending_claims, key=lambda claim: (claim[3], -claim[4]))
+        for attrs, loc, wording, start, end, locs, tag in ordered:
             span = _claim_span(found, attrs, loc, locs, wording, excerpt(text, start, end))
             if span:
                 tag.meta = {"index": len(found.claims)}
@@ -270,6 +314,11 @@ def _claim_span(found: Collected, attrs: dict[str, str], loc: Loc, locs: dict[st
     source = attrs.get("source", "").strip() or None
     return ClaimSpan(claim=claim, text=wording, by=by, by_loc=locs.get("by", loc), source=source,
                      source_loc=locs.get("source", loc), stance=stance, loc=loc, excerpt=where)
+
+
+def attr_offsets(text: str, start: int, end: int) -> dict[str, int]:
+    """Offset of each `key=` in the attribute list `text[start:end]`; the last one of a repeated key wins, as in the parser."""
+    return {m.group(1): m.start(1) for m in _ATTR_KEY.finditer(text, start, end) if m.group(1)}
 
 
 def excerpt(text: str, start: int, end: int) -> Excerpt:

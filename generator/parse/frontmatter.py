@@ -33,14 +33,31 @@ def read_front_matter(path: str, text: str, first_line: int) -> tuple[dict[str, 
         if not isinstance(node, yaml.MappingNode):
             return None, [loc(node.start_mark).error("front matter must be a mapping of keys to values")]
         return _mapping(loader, node, loc), _duplicates(node, loc)
+    except yaml.reader.ReaderError as exc:
+        # raised with no mark, and its position counts bytes in libyaml but characters in PyYAML;
+        # the bad character (a code point: the input is text) is the first of its kind, so find it
+        offset = max(text.find(chr(exc.character)), 0)
+        where = Loc(path, first_line + text.count("\n", 0, offset), offset - text.rfind("\n", 0, offset))
+        return None, [where.error(f"invalid YAML in front matter: {exc.reason} (U+{exc.character:04X})")]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = loc(mark) if mark else Loc(path, first_line)
-        return None, [where.error(f"invalid YAML in front matter: {exc.problem or exc.context}")]
+        return None, [where.error(f"invalid YAML in front matter: {_explain(exc, loc)}")]
     except yaml.YAMLError as exc:
         return None, [Loc(path, first_line).error(f"invalid YAML in front matter: {exc}")]
     finally:
         loader.dispose()
+
+
+def _explain(exc: yaml.MarkedYAMLError, loc) -> str:
+    """PyYAML's problem, with what an editor needs to find the mistake."""
+    problem = exc.problem or exc.context or "unreadable"
+    if problem.startswith("mapping values are not allowed"):  # `title: Blinken: a visit`
+        return f"{problem} (put a value that contains ': ' in quotes, and check the indentation)"
+    if exc.problem and exc.context and exc.context_mark and exc.problem_mark \
+            and exc.context_mark.line != exc.problem_mark.line:  # `tags: [a, b` is found out lines later
+        return f"{problem} ({exc.context} that starts at line {loc(exc.context_mark).line})"
+    return problem
 
 
 def _located(loader: yaml.BaseLoader, node: yaml.Node, loc) -> Field:
@@ -56,8 +73,9 @@ def _mapping(loader: yaml.BaseLoader, node: yaml.MappingNode, loc) -> dict[str, 
     for key_node, value_node in node.value:
         key = str(loader.construct_object(key_node, deep=True))
         value = _located(loader, value_node, loc)
+        key_loc = loc(key_node.start_mark)
         # a key with no value (`summary:`) points at the key, where the editor will look
-        out[key] = value if value.value is not None else Field(None, loc(key_node.start_mark))
+        out[key] = Field(value.value, value.loc if value.value is not None else key_loc, key_loc)
     return out
 
 

@@ -13,11 +13,15 @@ def wikilink_plugin(md: MarkdownIt) -> None:
 
 def _wikilink_rule(state: StateInline, silent: bool) -> bool:
     start = state.pos
-    if not state.src.startswith("[[", start) or (start > 0 and state.src[start - 1] in "[!"):
+    if not state.src.startswith("[[", start) or (start > 0 and state.src[start - 1] in "[!" and not _opens_span(state)):
         return False  # `[[[x]]]` and `![[x]]` stay what CommonMark makes of them
     end = state.src.find("]]", start + 2, state.posMax)
-    if end < 0 or state.src.startswith("]", end + 2) or (start == 0 and state.src.startswith(":", end + 2)):
-        return False  # `[[x]]]` is bracketed text, and a line starting `[[x]]:` a broken link definition
+    if end < 0 or (state.src.startswith("]", end + 2) and end + 2 < state.posMax):
+        return False  # `[[x]]]` is bracketed text; but in a span posMax is its `]`: `[said [[x]]]{claim=c}`
+    if start == 0 and state.src.startswith(":", end + 2):
+        return False  # a line starting `[[x]]:` is a broken link definition
+    if state.linkLevel > 0:
+        return False  # a mention is a link itself, and links do not nest
     inner = state.src[start + 2 : end]
     if "[" in inner or "]" in inner or "\n" in inner:
         return False
@@ -33,3 +37,9 @@ def _wikilink_rule(state: StateInline, silent: bool) -> bool:
         token.meta = {"ref": ref, "offset": start}
     state.pos = end + 2
     return True
+
+
+def _opens_span(state: StateInline) -> bool:
+    """Whether the `[` before the current position opens the span whose content is being read:
+    `[[[x]] said]{claim=c}` starts with a mention."""
+    return not state.pending and bool(state.tokens) and state.tokens[-1].type == "span_open"

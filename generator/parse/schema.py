@@ -101,7 +101,7 @@ def _records(schema: dict[str, tuple[Check, bool]], what: str) -> Check:
         records = {}
         for rid, record in field.value.items():
             if not is_id(rid):
-                out.append(record.loc.error(f"{what} id '{rid}' must be lowercase letters, digits and single hyphens"
+                out.append((record.key_loc or record.loc).error(f"{what} id '{rid}' must be lowercase letters, digits and single hyphens"
                                             + (f" (did you mean '{make_id(rid)}'?)" if make_id(rid) else "")))
             elif not isinstance(record.value, dict):
                 out.append(record.loc.error(f"{what} '{rid}' must be a mapping of keys to values"))
@@ -138,7 +138,7 @@ def check_fields(raw: dict[str, Field], schema: dict[str, tuple[Check, bool]], w
             continue
         hint = did_you_mean(key, schema)
         if hint:
-            out.append(field.loc.warning(f"unknown key '{key}'{hint}"))
+            out.append((field.key_loc or field.loc).warning(f"unknown key '{key}'{hint}"))
         fields[key] = Field(plain(field), field.loc)
     for key, (_, required) in schema.items():
         if not required or key in fields:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, time, timezone
 from xml.sax.saxutils import escape
 
@@ -12,6 +13,9 @@ from ..model import Archive, Article
 from .urls import page_path
 
 FEED_LENGTH = 50
+# XML 1.0 has no place for most C0 controls (nor U+FFFE, U+FFFF), which text copied from feeds can carry;
+# lxml refuses them and the build would crash, so they become U+FFFD in the XML outputs only
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def archive_json(archive: Archive) -> bytes:
@@ -39,6 +43,10 @@ def archive_json(archive: Archive) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
 
 
+def xml_text(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
+
+
 def _moment(article: Article) -> datetime:
     value = article.date
     moment = value if isinstance(value, datetime) else datetime.combine(value, time())
@@ -47,32 +55,32 @@ def _moment(article: Article) -> datetime:
 
 def atom(archive: Archive, config: Config, articles: list[Article], path: str, title: str) -> bytes:
     """An Atom feed of the newest articles; its dates come from the articles, so rebuilds are identical."""
-    base = config.base_url
+    base = xml_text(config.base_url)
     newest = sorted(articles, key=_moment, reverse=True)[:FEED_LENGTH]
     feed = FeedGenerator()
     feed.id(base + path if base else f"urn:archive:{path}")
-    feed.title(title)
+    feed.title(xml_text(title))
     feed.link(href=base + path, rel="self")
     feed.link(href=base or "./", rel="alternate")
-    feed.language(config.language)
+    feed.language(xml_text(config.language))
     feed.updated(_moment(newest[0]) if newest else datetime(1970, 1, 1, tzinfo=timezone.utc))
     for article in reversed(newest):
         entry = feed.add_entry()
         url = base + page_path("article", article.slug)
         entry.id(url if base else f"urn:archive:article:{article.slug}")
-        entry.title(article.title)
+        entry.title(xml_text(article.title))
         entry.link(href=url)
         entry.updated(_moment(article))
         entry.published(_moment(article))
         if article.summary:
-            entry.summary(article.summary)
+            entry.summary(xml_text(article.summary))
         for author in article.authors:
-            entry.author(name=archive.entities[author].name)
+            entry.author(name=xml_text(archive.entities[author].name))
     return feed.atom_str(pretty=True)
 
 
 def sitemap(paths: list[str], config: Config) -> bytes:
-    rows = "".join(f"  <url><loc>{escape(config.base_url + p)}</loc></url>\n" for p in paths)
+    rows = "".join(f"  <url><loc>{escape(xml_text(config.base_url + p))}</loc></url>\n" for p in paths)
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'
             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
             f"{rows}</urlset>\n").encode()

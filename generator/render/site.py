@@ -5,7 +5,7 @@ import os
 import traceback
 from pathlib import Path
 
-from jinja2 import Environment, TemplateSyntaxError
+from jinja2 import Environment, TemplateNotFound, TemplatesNotFound, TemplateSyntaxError
 
 from ..config import Config
 from ..diagnostics import BuildFailed, Diagnostic, Loc
@@ -31,6 +31,8 @@ def _template_error(exc: Exception, root: Path) -> Diagnostic:
                 filename, line = name, lineno
     path = os.path.relpath(filename, root) if filename else "templates"
     message = getattr(exc, "message", None) or str(exc)
+    if isinstance(exc, TemplateNotFound) and not isinstance(exc, TemplatesNotFound):
+        message = f"'{exc.name}' not found in templates/ or the built-in theme"  # Jinja's message is the bare name
     return Loc(Path(path).as_posix(), line, 1).error(f"template error: {message}")
 
 
@@ -51,11 +53,11 @@ def render_site(root: Path, archive: Archive, config: Config, staging: Staging) 
     _write_assets(root, env, staging)
     staging.write("data/archive.json", archive_json(archive))
     staging.write("feed.xml", atom(archive, config, archive.articles, "feed.xml", config.title))
+    # every entity has its feed, even before anything mentions it: a reader can subscribe to be told when it is
     for entity in archive.entities.values():
         mentioning = [archive.by_slug[s] for s in archive.entity_articles[entity.id]]
-        if mentioning:
-            path = page_path("entity", entity.id) + "feed.xml"
-            staging.write(path, atom(archive, config, mentioning, path, f"{config.title}: {entity.name}"))
+        path = page_path("entity", entity.id) + "feed.xml"
+        staging.write(path, atom(archive, config, mentioning, path, f"{config.title}: {entity.name}"))
     staging.write("sitemap.xml", sitemap([p for p in paths if p.endswith("/") or p == ""], config))
     return len(paths)
 
