@@ -40,10 +40,13 @@ def _report(diagnostics: list[Diagnostic]) -> None:
         print(diagnostic, file=sys.stderr)
 
 
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
 def _summary(diagnostics: list[Diagnostic]) -> str:
     errors = sum(d.severity == "error" for d in diagnostics)
-    warnings = len(diagnostics) - errors
-    return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+    return f"{_count(errors, 'error')}, {_count(len(diagnostics) - errors, 'warning')}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,9 +64,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"archive: check failed: {_summary(diagnostics)}", file=sys.stderr)
                 return CONTENT_ERROR
             if not args.quiet:
-                print(f"checked {len(archive.articles)} articles: {_summary(diagnostics)}")
+                print(f"checked {_count(len(archive.articles), 'article')}: {_summary(diagnostics)}")
             return OK
-        out = args.out if args.out is None or args.out.is_absolute() else Path.cwd() / args.out
+        out = None if args.out is None else root / args.out  # as if started in DIR, like git -C
         result = build(root, out=out, strict=args.strict)
     except (NotAnArchive, UnsafeOutput) as exc:
         print(f"archive: error: {exc}", file=sys.stderr)
@@ -76,8 +79,9 @@ def main(argv: list[str] | None = None) -> int:
         print(", ".join(f"{stage} {seconds:.3f} s" for stage, seconds in result.timings.items()))
     if not args.quiet:
         archive = result.archive
-        print(f"built {result.pages} pages ({len(archive.articles)} articles, {len(archive.entities)} entities, "
-              f"{len(archive.claims)} claims, {len(archive.sources)} sources) into {result.out} "
+        print(f"built {_count(result.pages, 'page')} ({_count(len(archive.articles), 'article')}, "
+              f"{_count(len(archive.entities), 'entity', 'entities')}, {_count(len(archive.claims), 'claim')}, "
+              f"{_count(len(archive.sources), 'source')}) into {result.out} "
               f"in {time.perf_counter() - started:.2f} s: {_summary(result.diagnostics)}")
     if args.command == "serve":
         from .serve import serve

@@ -84,10 +84,7 @@ class _Resolver:
 
     def entity(self, ref: str, where: Loc) -> str | None:
         """The id of the entity `ref` names, creating an implicit entity if nothing matches."""
-        key = ref_key(ref)
-        if not key:
-            self.problems.append(where.error("empty entity reference"))
-            return None
+        key = ref_key(ref)  # never empty: the parser and the schema drop empty references
         if key in self.entities and not self.entities[key].implicit:
             found = key
         else:

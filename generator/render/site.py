@@ -5,7 +5,7 @@ import os
 import traceback
 from pathlib import Path
 
-from jinja2 import Environment, TemplateNotFound, TemplatesNotFound, TemplateSyntaxError
+from jinja2 import Environment, TemplateError, TemplateNotFound, TemplatesNotFound, TemplateSyntaxError
 
 from ..config import Config
 from ..diagnostics import BuildFailed, Diagnostic, Loc
@@ -19,8 +19,9 @@ from .urls import output_file, page_path
 from .views import Graph
 
 
-def _template_error(exc: Exception, root: Path) -> Diagnostic:
-    """A template problem as a diagnostic at the template's file and line."""
+def _template_error(exc: Exception, root: Path) -> Diagnostic | None:
+    """A template problem as a diagnostic at the template's file and line; None when no template was
+    running (then it is a bug of ours, and the traceback is what a developer needs)."""
     filename, line = None, 1
     if isinstance(exc, TemplateSyntaxError):
         filename, line = exc.filename, exc.lineno or 1
@@ -29,6 +30,8 @@ def _template_error(exc: Exception, root: Path) -> Diagnostic:
             name = frame.f_code.co_filename
             if name.endswith((".html", ".xml", ".txt")):
                 filename, line = name, lineno
+    if filename is None and not isinstance(exc, TemplateError):
+        return None
     path = os.path.relpath(filename, root) if filename else "templates"
     message = getattr(exc, "message", None) or str(exc)
     if isinstance(exc, TemplateNotFound) and not isinstance(exc, TemplatesNotFound):
@@ -49,7 +52,10 @@ def render_site(root: Path, archive: Archive, config: Config, staging: Staging) 
             staging.write(output_file(page.path), html)
             paths.append(page.path)
     except Exception as exc:  # an archive's own template can fail in any way; report it at its line
-        raise BuildFailed([_template_error(exc, root)]) from exc
+        problem = _template_error(exc, root)
+        if problem is None:
+            raise
+        raise BuildFailed([problem]) from exc
     _write_assets(root, env, staging)
     staging.write("data/archive.json", archive_json(archive))
     staging.write("feed.xml", atom(archive, config, archive.articles, "feed.xml", config.title))
