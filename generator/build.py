@@ -6,12 +6,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import CONFIG_FILE, Config, load_config
-from .diagnostics import BuildFailed, Diagnostic, has_errors, promote_warnings
+from .diagnostics import BuildFailed, Diagnostic, Loc, has_errors, promote_warnings
 from .load import load
 from .model import Archive, Document
 from .parse import parse_file
 from .render.site import render_site
 from .resolve import resolve
+from .search import SearchFailed, index_site
 from .write import Staging, UnsafeOutput, check_output
 
 
@@ -71,7 +72,7 @@ def check(root: Path, *, strict: bool = False, clock: Clock | None = None
     return config, (None if has_errors(diagnostics) else archive), diagnostics
 
 
-def build(root: Path, *, out: Path | None = None, strict: bool = False) -> BuildResult:
+def build(root: Path, *, out: Path | None = None, strict: bool = False, search: bool = True) -> BuildResult:
     out = (out or root / "site").absolute()
     check_output(out, root)
     clock = Clock()
@@ -91,6 +92,13 @@ def build(root: Path, *, out: Path | None = None, strict: bool = False) -> Build
         staging.discard()
         raise
     clock.lap("render and write")
+    if search:
+        try:
+            index_site(staging.dir, config.language)
+        except SearchFailed as failed:
+            staging.discard()
+            return BuildResult(sorted(diagnostics + [Loc(CONFIG_FILE).error(str(failed))]), timings=clock.times)
+        clock.lap("search index")
     staging.commit()
     clock.lap("swap")
     return BuildResult(diagnostics, archive, pages, out, clock.times)

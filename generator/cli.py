@@ -25,11 +25,13 @@ def _parser() -> argparse.ArgumentParser:
     loudness = common.add_mutually_exclusive_group()
     loudness.add_argument("-q", "--quiet", action="store_true", help="print only errors and warnings")
     loudness.add_argument("-v", "--verbose", action="store_true", help="print what each stage did")
-    build_cmd = commands.add_parser("build", parents=[common], help="build the site into site/")
-    build_cmd.add_argument("--out", type=Path, metavar="DIR", help="write the site to DIR instead of site/")
+    output = argparse.ArgumentParser(add_help=False)
+    output.add_argument("--out", type=Path, metavar="DIR", help="write the site to DIR instead of site/")
+    output.add_argument("--no-search", dest="search", action="store_false",
+                        help="skip the search index (faster; the search page then finds nothing)")
+    commands.add_parser("build", parents=[common, output], help="build the site into site/")
     commands.add_parser("check", parents=[common], help="validate everything, write nothing")
-    serve_cmd = commands.add_parser("serve", parents=[common], help="build, then serve the site locally")
-    serve_cmd.add_argument("--out", type=Path, metavar="DIR", help="write the site to DIR instead of site/")
+    serve_cmd = commands.add_parser("serve", parents=[common, output], help="build, then serve the site locally")
     serve_cmd.add_argument("--host", default="127.0.0.1")
     serve_cmd.add_argument("--port", type=int, default=8000)
     return parser
@@ -67,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"checked {_count(len(archive.articles), 'article')}: {_summary(diagnostics)}")
             return OK
         out = None if args.out is None else root / args.out  # as if started in DIR, like git -C
-        result = build(root, out=out, strict=args.strict)
+        result = build(root, out=out, strict=args.strict, search=args.search)
     except (NotAnArchive, UnsafeOutput) as exc:
         print(f"archive: error: {exc}", file=sys.stderr)
         return USAGE_ERROR

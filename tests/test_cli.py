@@ -207,7 +207,7 @@ def test_verbose_prints_the_time_of_each_stage(make_archive, run) -> None:
     assert result.code == 0
     stages, built = result.out.splitlines()
     assert re.fullmatch(r"load \d+\.\d{3} s, parse \d+\.\d{3} s, resolve \d+\.\d{3} s, "
-                        r"render and write \d+\.\d{3} s, swap \d+\.\d{3} s", stages)
+                        r"render and write \d+\.\d{3} s, search index \d+\.\d{3} s, swap \d+\.\d{3} s", stages)
     assert BUILT.match(built)
     assert run("check", "-v", "-C", root).code == 0
 

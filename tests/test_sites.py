@@ -192,12 +192,11 @@ def test_every_record_has_its_pages(site, name):
     assert not missing
 
 
-@pytest.mark.xfail(strict=True, reason="the contract's search page (search/index.html, index under pagefind/) "
-                                       "is not built yet: there is no search stage")
 def test_search_page(site):
     out = site("basic").out
     assert (out / "search" / "index.html").is_file()
-    assert (out / "pagefind").is_dir()
+    assert (out / "pagefind" / "pagefind.js").is_file()
+    assert (out / "search" / "suggest" / "index.json").is_file()
 
 
 def test_draft_has_no_page_and_leaves_no_trace(site):
@@ -327,8 +326,12 @@ def test_unicode_output(site):
 
 
 def test_builds_are_identical(site, tmp_path):
+    """Everything we write is reproducible; Pagefind's bundle is not (its file names and contents vary
+    from run to run, measured with Pagefind 1.5), so it is left out."""
     first = site("basic").out
     again = build_fixture("basic", tmp_path / "again").out
-    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
-    assert files == sorted(p.relative_to(again) for p in again.rglob("*") if p.is_file())
+    ours = lambda root: sorted(p.relative_to(root) for p in root.rglob("*")  # noqa: E731
+                               if p.is_file() and p.relative_to(root).parts[0] != "pagefind")
+    files = ours(first)
+    assert files == ours(again)
     assert [f for f in files if (first / f).read_bytes() != (again / f).read_bytes()] == []

@@ -62,4 +62,5 @@ def plan(archive: Archive, graph: Graph, config: Config) -> Iterator[Page]:
         for pager in paginate(citing, per, page_path("source", source.id)):
             yield Page(pager.here, "source.html", {**graph.source_page(source, pager.here), "pager": pager})
     # a host serves 404.html at any depth, so its links start from the base URL's path when there is one
+    yield Page(page_path("search"), "search.html", {})
     yield Page("404.html", "404.html", {"absolute_root": urlparse(config.base_url).path or None})

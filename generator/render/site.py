@@ -15,6 +15,7 @@ from .data import archive_json, atom, sitemap
 from .env import builtin_theme, make_env
 from .highlight import stylesheet
 from .pages import plan
+from .suggest import suggestion_files
 from .urls import output_file, page_path
 from .views import Graph
 
@@ -65,6 +66,8 @@ def render_site(root: Path, archive: Archive, config: Config, staging: Staging) 
         path = page_path("entity", entity.id) + "feed.xml"
         staging.write(path, atom(archive, config, mentioning, path, f"{config.title}: {entity.name}"))
     staging.write("sitemap.xml", sitemap([p for p in paths if p.endswith("/") or p == ""], config))
+    for path, data in suggestion_files(archive).items():
+        staging.write(path, data)
     return len(paths)
 
 

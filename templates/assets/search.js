@@ -1,0 +1,322 @@
+// The search page: Pagefind's JavaScript API behind our own labelled form, with facets, entity
+// suggestions from our prefix-sharded index, and the whole state in the URL (shareable, bookmarkable).
+const FILTERS = ["kind", "entity_type", "year", "publisher", "stance"];
+const LABELS = { kind: "Kind", entity_type: "Entity type", year: "Year", publisher: "Publisher", stance: "Stance" };
+const PAGE = 10; // results shown at a time
+const FACET_VALUES = 12; // values shown per facet (the most frequent, plus any that are selected)
+const SUGGESTIONS = 8;
+
+const root = new URL("../", document.baseURI); // this page lives at <site>/search/
+const form = document.getElementById("search");
+const input = document.getElementById("q");
+const sortSelect = document.getElementById("sort");
+const optionsBox = form.querySelector(".search-options");
+const facetsBox = document.getElementById("facets");
+const statusLine = document.getElementById("status");
+const results = document.getElementById("results");
+const more = document.getElementById("more");
+const list = document.getElementById("suggestions");
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+// ---- the engine -------------------------------------------------------------------------------
+
+let engine = null;
+async function pagefind() {
+  if (!engine) {
+    const bundle = new URL("pagefind/", root);
+    engine = await import(new URL("pagefind.js", bundle).href);
+    await engine.options({ baseUrl: root.pathname, bundlePath: bundle.pathname, excerptLength: 24 });
+    await engine.init();
+    await engine.filters(); // loads the filter index, without which searches return no facet counts
+  }
+  return engine;
+}
+
+function pagefindFilters(filters, except) {
+  return Object.fromEntries(Object.entries(filters).filter(([key]) => key !== except)
+    .map(([key, values]) => [key, { any: values }]));
+}
+
+// Only articles carry the `date` sort key: sorted by date, they come first, newest first, and the rest
+// follow by relevance rather than vanish.
+async function find(engine, state) {
+  const filters = pagefindFilters(state.filters);
+  const byRelevance = await engine.search(state.q, { filters });
+  if (!state.sort || byRelevance === null) return byRelevance;
+  const byDate = await engine.search(state.q, { filters, sort: { date: "desc" } });
+  const dated = new Set(byDate.results.map((result) => result.id));
+  return { ...byRelevance, results: [...byDate.results, ...byRelevance.results.filter((r) => !dated.has(r.id))] };
+}
+
+// A facet's own counts ignore its own selection, so that choosing "article" still shows how many
+// claims there are: one more search for each facet in use.
+async function facetCounts(engine, state, search) {
+  const counts = { ...(search.filters || {}) };
+  for (const key of Object.keys(state.filters)) {
+    const other = await engine.search(state.q, { filters: pagefindFilters(state.filters, key) });
+    if (other?.filters?.[key]) counts[key] = other.filters[key];
+  }
+  return counts;
+}
+
+// ---- state in the URL -------------------------------------------------------------------------
+
+function stateFromUrl() {
+  const params = new URLSearchParams(location.search);
+  const filters = {};
+  for (const key of FILTERS) {
+    const values = params.getAll(key).filter(Boolean);
+    if (values.length) filters[key] = values;
+  }
+  return { q: (params.get("q") || "").trim(), sort: params.get("sort") === "date" ? "date" : "", filters };
+}
+
+function stateFromForm() {
+  const filters = {};
+  for (const box of facetsBox.querySelectorAll("input[type=checkbox]:checked")) {
+    (filters[box.name] ||= []).push(box.value);
+  }
+  return { q: input.value.trim(), sort: sortSelect.value, filters };
+}
+
+function saveState(state, push) {
+  const params = new URLSearchParams();
+  if (state.q) params.set("q", state.q);
+  for (const key of FILTERS) for (const value of state.filters[key] || []) params.append(key, value);
+  if (state.sort) params.set("sort", state.sort);
+  const query = params.toString();
+  const url = location.pathname + (query ? `?${query}` : "");
+  if (url !== location.pathname + location.search) history[push ? "pushState" : "replaceState"](null, "", url);
+}
+
+// ---- searching --------------------------------------------------------------------------------
+
+let generation = 0; // a slower, older search never overwrites a newer one
+
+async function run(state) {
+  const mine = ++generation;
+  input.value = state.q;
+  sortSelect.value = state.sort;
+  if (!state.q) {
+    results.replaceChildren();
+    statusLine.textContent = "";
+    optionsBox.hidden = true;
+    more.hidden = true;
+    return;
+  }
+  statusLine.textContent = "Searching…";
+  let search, counts;
+  try {
+    const engine = await pagefind();
+    search = await find(engine, state);
+    if (search === null) return; // superseded by a newer search (Pagefind's debounce)
+    counts = await facetCounts(engine, state, search);
+  } catch (error) {
+    statusLine.textContent = "The search index could not be loaded. Browse the indexes below instead.";
+    return;
+  }
+  if (mine !== generation) return;
+  renderFacets(counts, state.filters);
+  optionsBox.hidden = false;
+  const total = search.results.length;
+  statusLine.textContent = total === 0 ? `No results for “${state.q}”.`
+    : `${total} result${total === 1 ? "" : "s"} for “${state.q}”.`;
+  results.replaceChildren();
+  let shown = 0;
+  more.onclick = async () => {
+    const batch = await Promise.all(search.results.slice(shown, shown + PAGE).map((result) => result.data()));
+    if (mine !== generation) return;
+    const first = results.children.length;
+    for (const data of batch) results.append(resultItem(data));
+    shown += batch.length;
+    more.hidden = shown >= total;
+    if (first > 0) results.children[first]?.querySelector("a")?.focus();
+  };
+  await more.onclick();
+}
+
+function resultItem(data) {
+  const item = el("li", "result");
+  const kind = (data.filters?.kind || [])[0] || "";
+  const head = el("p", "result-head");
+  head.append(el("span", `result-kind kind-${kind}`, kind));
+  const title = el("a", "result-title", data.meta?.title || data.url);
+  title.href = data.url;
+  head.append(" ", title);
+  item.append(head);
+  const facts = [data.meta?.date, data.meta?.publisher, data.meta?.entity_type].filter(Boolean);
+  if (facts.length) item.append(el("p", "result-meta", facts.join(" · ")));
+  const excerpt = el("p", "result-excerpt");
+  appendMarked(excerpt, data.excerpt || "");
+  item.append(excerpt);
+  return item;
+}
+
+// Pagefind's excerpt is escaped text with <mark> tags: keep the text and the marks, nothing else.
+function appendMarked(target, html) {
+  const template = document.createElement("template");
+  template.innerHTML = html;
+  for (const node of template.content.childNodes) {
+    if (node.nodeName === "MARK") target.append(el("mark", "", node.textContent));
+    else target.append(document.createTextNode(node.textContent));
+  }
+}
+
+function renderFacets(counts, selected) {
+  const focused = document.activeElement?.closest?.(".facets input");
+  const keep = focused ? `${focused.name}=${focused.value}` : null;
+  facetsBox.replaceChildren();
+  for (const key of FILTERS) {
+    const values = Object.entries(counts[key] || {});
+    const chosen = selected[key] || [];
+    const shownValues = values.filter(([value, n]) => n > 0 || chosen.includes(value))
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+    const visible = shownValues.filter(([value], i) => i < FACET_VALUES || chosen.includes(value));
+    if (!visible.length) continue;
+    const group = el("fieldset", "facet");
+    group.append(el("legend", "", LABELS[key]));
+    for (const [value, n] of visible) {
+      const label = el("label");
+      const box = el("input");
+      Object.assign(box, { type: "checkbox", name: key, value, checked: chosen.includes(value) });
+      label.append(box, ` ${value} `, el("span", "count", `(${n})`));
+      group.append(label);
+      if (keep === `${key}=${value}`) queueMicrotask(() => box.focus());
+    }
+    facetsBox.append(group);
+  }
+}
+
+// ---- entity suggestions -----------------------------------------------------------------------
+
+let manifest = null;
+const shards = new Map();
+
+function fold(text) {
+  const bare = text.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase();
+  return (bare.match(/[\p{L}\p{N}]+/gu) || []).join(" ");
+}
+
+function shardName(prefix) {
+  return /^[a-z0-9]+$/.test(prefix) ? prefix : "u" + [...prefix].map((c) => c.codePointAt(0).toString(16)).join("-");
+}
+
+async function fetchJson(path) {
+  const response = await fetch(new URL(path, root));
+  return response.ok ? response.json() : null;
+}
+
+async function suggestionsFor(query) {
+  const words = query.split(" ");
+  const word = words.find((w) => [...w].length > 1);
+  if (!word) return [];
+  manifest ||= (await fetchJson("search/suggest/index.json")) || { split: [] };
+  const chars = [...word];
+  let length = 2;
+  while (manifest.split.includes(chars.slice(0, length).join("")) && chars.length > length) length += 1;
+  const name = shardName(chars.slice(0, length).join(""));
+  if (!shards.has(name)) shards.set(name, fetchJson(`search/suggest/${name}.json`));
+  const entries = (await shards.get(name)) || [];
+  return entries.filter((e) => e.k.some((form) => ` ${form}`.includes(` ${query}`))).slice(0, SUGGESTIONS);
+}
+
+let active = -1;
+let suggestGeneration = 0;
+
+function closeSuggestions() {
+  list.hidden = true;
+  list.replaceChildren();
+  input.setAttribute("aria-expanded", "false");
+  input.removeAttribute("aria-activedescendant");
+  active = -1;
+}
+
+async function suggest() {
+  const mine = ++suggestGeneration;
+  const query = fold(input.value);
+  const found = query ? await suggestionsFor(query).catch(() => []) : [];
+  if (mine !== suggestGeneration) return;
+  if (!found.length) return closeSuggestions();
+  list.replaceChildren();
+  found.forEach((entry, i) => {
+    const option = el("li", "suggestion");
+    Object.assign(option, { id: `suggestion-${i}` });
+    option.setAttribute("role", "option");
+    option.setAttribute("aria-selected", "false");
+    const link = el("a", "", entry.n);
+    link.href = new URL(`entities/${entry.i}/`, root).href;
+    link.tabIndex = -1;
+    option.append(link, el("span", "suggestion-meta",
+      ` — ${entry.t}, ${entry.c} article${entry.c === 1 ? "" : "s"}`));
+    option.addEventListener("mousedown", (event) => event.preventDefault()); // keep focus in the box
+    list.append(option);
+  });
+  list.hidden = false;
+  input.setAttribute("aria-expanded", "true");
+  active = -1;
+}
+
+function moveActive(step) {
+  const options = [...list.children];
+  if (!options.length) return;
+  options[active]?.setAttribute("aria-selected", "false");
+  const slots = options.length + 1; // the options, and the box itself (-1)
+  active = ((((active + 1 + step) % slots) + slots) % slots) - 1;
+  if (active >= 0) {
+    options[active].setAttribute("aria-selected", "true");
+    input.setAttribute("aria-activedescendant", options[active].id);
+  } else {
+    input.removeAttribute("aria-activedescendant");
+  }
+}
+
+input.addEventListener("keydown", (event) => {
+  if (list.hidden) return;
+  if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+    event.preventDefault();
+    moveActive(event.key === "ArrowDown" ? 1 : -1);
+  } else if (event.key === "Enter" && active >= 0) {
+    event.preventDefault();
+    location.href = list.children[active].querySelector("a").href;
+  } else if (event.key === "Escape") {
+    closeSuggestions();
+  }
+});
+
+let typingTimer = 0;
+input.addEventListener("input", () => {
+  suggest();
+  clearTimeout(typingTimer);
+  typingTimer = setTimeout(() => {
+    const state = stateFromForm();
+    saveState(state, false);
+    run(state);
+  }, 250);
+});
+input.addEventListener("blur", () => setTimeout(closeSuggestions, 150));
+
+// ---- the form ---------------------------------------------------------------------------------
+
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  closeSuggestions();
+  const state = stateFromForm();
+  saveState(state, true);
+  run(state);
+});
+form.addEventListener("change", (event) => {
+  if (event.target === input) return;
+  const state = stateFromForm();
+  saveState(state, true);
+  run(state);
+});
+window.addEventListener("popstate", () => run(stateFromUrl()));
+
+run(stateFromUrl());
+if (!input.value) input.focus();
