@@ -60,7 +60,8 @@ def highlight_code(code: str, language: str, _attrs: str = "") -> str:
 
 def highlight_source(text: str) -> Markup:
     """An annotated file with numbered, linkable lines (`#L12`), front matter included."""
-    formatter = HtmlFormatter(linenos="table", lineanchors="L", anchorlinenos=True, cssclass="highlight source")
+    # inline numbers: a table's number column drifts from its lines as soon as one of them wraps
+    formatter = HtmlFormatter(linenos="inline", lineanchors="L", anchorlinenos=True, cssclass="highlight source")
     return Markup(highlight(text, AnnotatedMarkdownLexer(), formatter))
 
 
