@@ -12,7 +12,7 @@ from .model import Archive, Document
 from .parse import parse_file
 from .render.site import render_site
 from .resolve import resolve
-from .search import SearchFailed, index_site
+from .search import BUNDLE, SearchFailed, index_site
 from .write import Staging, UnsafeOutput, check_output
 
 
@@ -72,7 +72,9 @@ def check(root: Path, *, strict: bool = False, clock: Clock | None = None
     return config, (None if has_errors(diagnostics) else archive), diagnostics
 
 
-def build(root: Path, *, out: Path | None = None, strict: bool = False, search: bool = True) -> BuildResult:
+def build(root: Path, *, out: Path | None = None, strict: bool = False, search: bool = True,
+          keep_search: bool = False) -> BuildResult:
+    """Build the site; with `keep_search` (and no `search`), the previous site's search index is kept."""
     out = (out or root / "site").absolute()
     check_output(out, root)
     clock = Clock()
@@ -99,6 +101,8 @@ def build(root: Path, *, out: Path | None = None, strict: bool = False, search: 
             staging.discard()
             return BuildResult(sorted(diagnostics + [Loc(CONFIG_FILE).error(str(failed))]), timings=clock.times)
         clock.lap("search index")
+    elif keep_search:
+        staging.adopt(BUNDLE)
     staging.commit()
     clock.lap("swap")
     return BuildResult(diagnostics, archive, pages, out, clock.times)

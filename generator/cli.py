@@ -9,6 +9,7 @@ from pathlib import Path
 from . import __version__
 from .build import NotAnArchive, build, check
 from .diagnostics import Diagnostic
+from .serve import ServeFailed, serve
 from .write import UnsafeOutput
 
 OK, CONTENT_ERROR, USAGE_ERROR = 0, 1, 2
@@ -31,9 +32,13 @@ def _parser() -> argparse.ArgumentParser:
                         help="skip the search index (faster; the search page then finds nothing)")
     commands.add_parser("build", parents=[common, output], help="build the site into site/")
     commands.add_parser("check", parents=[common], help="validate everything, write nothing")
-    serve_cmd = commands.add_parser("serve", parents=[common, output], help="build, then serve the site locally")
-    serve_cmd.add_argument("--host", default="127.0.0.1")
-    serve_cmd.add_argument("--port", type=int, default=8000)
+    serve_cmd = commands.add_parser("serve", parents=[common], help="build, serve and rebuild on every change")
+    serve_cmd.add_argument("--out", type=Path, metavar="DIR", help="write the site to DIR instead of site/")
+    serve_cmd.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve_cmd.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    serve_cmd.add_argument("--open", action="store_true", help="open the site in a web browser")
+    serve_cmd.add_argument("--poll", action="store_true",
+                           help="watch by polling (for network drives and containers without file events)")
     return parser
 
 
@@ -69,8 +74,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"checked {_count(len(archive.articles), 'article')}: {_summary(diagnostics)}")
             return OK
         out = None if args.out is None else root / args.out  # as if started in DIR, like git -C
+        if args.command == "serve":
+            return serve(root, out, args.host, args.port, strict=args.strict, poll=args.poll,
+                         open_browser=args.open)
         result = build(root, out=out, strict=args.strict, search=args.search)
-    except (NotAnArchive, UnsafeOutput) as exc:
+    except (NotAnArchive, UnsafeOutput, ServeFailed) as exc:
         print(f"archive: error: {exc}", file=sys.stderr)
         return USAGE_ERROR
     _report(result.diagnostics)
@@ -85,8 +93,4 @@ def main(argv: list[str] | None = None) -> int:
               f"{_count(len(archive.entities), 'entity', 'entities')}, {_count(len(archive.claims), 'claim')}, "
               f"{_count(len(archive.sources), 'source')}) into {result.out} "
               f"in {time.perf_counter() - started:.2f} s: {_summary(result.diagnostics)}")
-    if args.command == "serve":
-        from .serve import serve
-
-        return serve(result.out, args.host, args.port)
     return OK

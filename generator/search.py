@@ -7,6 +7,7 @@ so navigation and backlink lists stay out of the index.
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from pagefind.index import IndexConfig, PagefindIndex
@@ -18,16 +19,27 @@ class SearchFailed(Exception):
     """Pagefind could not index the site (it is missing or it failed)."""
 
 
-async def _index(site: Path, language: str) -> int:
-    config = IndexConfig(output_path=str(site / BUNDLE), force_language=language)
+async def _index(site: Path, language: str, output: Path) -> int:
+    config = IndexConfig(output_path=str(output), force_language=language)
     async with PagefindIndex(config=config) as index:
         result = await index.add_directory(str(site))
     return int(result.get("page_count", 0))
 
 
-def index_site(site: Path, language: str) -> int:
-    """Index every page of `site`; returns the number of pages Pagefind indexed."""
+def index_site(site: Path, language: str, output: Path | None = None) -> int:
+    """Index every page of `site` into `output` (default: its `pagefind/`); returns the number of pages."""
     try:
-        return asyncio.run(_index(site, language))
+        return _run(_index(site, language, output or site / BUNDLE))
     except Exception as exc:  # the Pagefind service reports its failures as plain exceptions
         raise SearchFailed(f"the search index could not be built: {exc}") from exc
+
+
+def _run(coroutine):
+    """asyncio.run(), also when this thread already runs an event loop (a notebook, an async caller, a
+    Playwright session), where asyncio.run() refuses: the coroutine then runs on a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pagefind") as pool:
+        return pool.submit(asyncio.run, coroutine).result()

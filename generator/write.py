@@ -39,10 +39,12 @@ class Staging:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data.encode() if isinstance(data, str) else data)
 
-    def copy_tree(self, source: Path, relative: str) -> None:
-        for path in sorted(source.rglob("*")):
-            if path.is_file() and not path.name.startswith("."):
-                self.write(f"{relative}/{path.relative_to(source).as_posix()}", path.read_bytes())
+    def adopt(self, relative: str) -> None:
+        """Move a folder of the current site into the new one (the preview keeps its stale search index
+        until a fresh one is ready); the current site is replaced right after, so nothing is lost."""
+        source = self.out / relative
+        if source.is_dir() and not (self.dir / relative).exists():
+            source.rename(self.dir / relative)
 
     def commit(self) -> None:
         (self.dir / MARKER).write_text("Built by archive. This folder is replaced on every build.\n")

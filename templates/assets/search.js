@@ -255,6 +255,9 @@ async function suggest() {
     option.append(link, el("span", "suggestion-meta",
       ` — ${entry.t}, ${entry.c} article${entry.c === 1 ? "" : "s"}`));
     option.addEventListener("mousedown", (event) => event.preventDefault()); // keep focus in the box
+    option.addEventListener("click", (event) => { // anywhere on the option, not only on its name
+      if (!event.target.closest("a")) location.href = link.href;
+    });
     list.append(option);
   });
   list.hidden = false;
@@ -318,5 +321,6 @@ form.addEventListener("change", (event) => {
 });
 window.addEventListener("popstate", () => run(stateFromUrl()));
 
+form.hidden = false; // hidden in the HTML: without JavaScript the page offers the indexes, not a dead box
 run(stateFromUrl());
 if (!input.value) input.focus();
