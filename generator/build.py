@@ -1,19 +1,41 @@
-"""build: the one orchestrator. load -> parse -> resolve -> render -> write, all problems reported at once."""
+"""build: the one orchestrator. load -> parse -> resolve -> render -> write, all problems reported at once.
+
+A Builder remembers what its last build read and made (in memory for `serve`, in `.archive-cache/` between
+runs of `archive build`), and does again only what a change requires: it parses the files whose bytes
+changed, resolves the whole graph (cheap), renders the pages that `changes.stale` names and the pages whose
+templates changed, and writes only the files whose bytes differ. When nothing changed it writes nothing.
+The result is byte-identical to a clean build; tests/test_incremental.py holds it to that.
+"""
 from __future__ import annotations
 
+import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import __version__
+from .cache import Cache, CacheUse, Parsed
+from .changes import Snapshot, Stale, snapshot, stale
 from .config import CONFIG_FILE, Config, load_config
 from .diagnostics import BuildFailed, Diagnostic, Loc, has_errors, promote_warnings
-from .load import load
-from .model import Archive, Document
+from .load import Found, find, read
+from .model import Archive, Document, SourceFile, content_digest
 from .parse import parse_file
+from .render.env import builtin_theme, make_env, template_digests
+from .render.pages import Page
 from .render.site import render_site
+from .render.views import Graph
+from .render.urls import output_file
 from .resolve import resolve
-from .search import BUNDLE, SearchFailed, index_site
-from .write import Staging, UnsafeOutput, check_output
+from .search import BUNDLE, SearchFailed, index_site, refresh_index
+from .write import SiteWriter, check_output, site_id
+
+# a file modified this close to when it was read may change again within its timestamp's resolution
+RACY_NS = 2_000_000_000
+Stamp = tuple[tuple[int, int], str, int]
+PAGE_TEMPLATES = ("home.html", "articles.html", "article.html", "article_source.html", "entities.html",
+                  "entity.html", "claims.html", "claim.html", "sources.html", "source.html", "search.html",
+                  "404.html")
 
 
 @dataclass
@@ -23,10 +45,30 @@ class BuildResult:
     pages: int = 0
     out: Path | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)  # articles, entities, claims, sources
+    written: int = 0  # files written or deleted: 0 when nothing changed
 
     @property
     def ok(self) -> bool:
         return not has_errors(self.diagnostics)
+
+
+@dataclass
+class State:
+    """What the last good build read and made: enough to tell what the next one must do."""
+
+    stamps: dict[str, Stamp]  # content file -> (size and mtime, digest, when that was read)
+    settings: str  # digest of everything that changes every page: archive.toml, the generator, --strict
+    theme: dict[str, tuple[int, int]]  # template and asset files -> size and mtime
+    templates: dict[str, str]  # page template -> digest of it and what it includes
+    snapshot: Snapshot
+    outputs: dict[str, str]  # site file -> digest of its bytes
+    build_id: str  # also in the site's marker file: a site changed by another build is not trusted
+    diagnostics: list[Diagnostic]
+    pages: int
+    counts: dict[str, int]
+    searched: bool  # whether site/pagefind/ indexes this site
+    load_problems: list[Diagnostic]  # files found outside the content folders: a new one is a change
 
 
 class Clock:
@@ -46,63 +88,207 @@ class NotAnArchive(Exception):
     """Usage error: the folder has no archive.toml."""
 
 
-def check(root: Path, *, strict: bool = False, clock: Clock | None = None
-          ) -> tuple[Config, Archive | None, list[Diagnostic]]:
-    """Everything `build` validates, writing nothing."""
-    clock = clock or Clock()
-    if not (root / CONFIG_FILE).is_file():
-        raise NotAnArchive(f"no {CONFIG_FILE} in {root}: run inside an archive, or give its folder with -C DIR")
-    config, diagnostics = load_config(root)
-    files, problems = load(root)
-    diagnostics += problems
-    clock.lap("load")
-    docs: list[Document] = []
-    for file in files:
-        doc, problems = parse_file(file)
+def _code_digest() -> str:
+    """The generator's own source: a new version may render any page differently."""
+    package = Path(__file__).parent
+    return content_digest(b"".join(p.read_bytes() for p in sorted(package.rglob("*.py"))) + __version__.encode())
+
+
+def _theme_stamps(root: Path) -> dict[str, tuple[int, int]]:
+    stamps = {}
+    for folder in (builtin_theme(), root / "templates"):
+        if folder.is_dir():
+            for path in folder.rglob("*"):
+                if path.is_file():
+                    stat = path.stat()
+                    stamps[str(path)] = (stat.st_size, stat.st_mtime_ns)
+    return stamps
+
+
+class Builder:
+    def __init__(self, root: Path, out: Path | None = None, *, strict: bool = False, cache: CacheUse = "on"):
+        """`cache`: "on" to use and update .archive-cache/, "read" to only use it (a builder that only checks),
+        "off" to build from nothing and leave no cache."""
+        self.root, self.strict = root, strict
+        self.out = (out or root / "site").absolute()
+        if cache != "read":  # a builder that may write: before anything is written, refuse an output not ours
+            check_output(self.out, root)
+        self.cache = Cache(root, cache)
+        self.persist = cache == "on"
+        state = self.cache.get("state")
+        self.state: State | None = state if isinstance(state, State) else None
+        self.parsed: dict[str, tuple[str, Parsed]] = {}  # path -> (digest, parse) of this process's builds
+        self.unsaved: dict[tuple[str, str], Parsed] = {}  # parses not in the cache yet
+        self.stamps: dict[str, Stamp] = dict(self.state.stamps) if self.state else {}
+        self.load_problems: list[Diagnostic] = []
+
+    # ---- load, parse, resolve: also all of `archive check` ------------------------------------
+
+    def check(self, clock: Clock | None = None) -> tuple[Config, Archive | None, list[Diagnostic], list[Found]]:
+        clock = clock or Clock()
+        if not (self.root / CONFIG_FILE).is_file():
+            raise NotAnArchive(f"no {CONFIG_FILE} in {self.root}: run inside an archive, or give its folder with -C DIR")
+        config, diagnostics = load_config(self.root)
+        found, problems = find(self.root)
+        self.load_problems = problems
         diagnostics += problems
-        if doc is not None:
-            docs.append(doc)
-    clock.lap("parse")
-    archive, problems = resolve(docs, config)
-    diagnostics += problems
-    clock.lap("resolve")
-    if strict:
-        diagnostics = promote_warnings(diagnostics)
-    diagnostics.sort()
-    return config, (None if has_errors(diagnostics) else archive), diagnostics
+        clock.lap("load")
+        docs: list[Document] = []
+        for doc, problems in self._parse(found):
+            diagnostics += problems
+            if doc is not None:
+                docs.append(doc)
+        clock.lap("parse")
+        archive, problems = resolve(docs, config)
+        diagnostics += problems
+        clock.lap("resolve")
+        if self.strict:
+            diagnostics = promote_warnings(diagnostics)
+        diagnostics.sort()
+        return config, (None if has_errors(diagnostics) else archive), diagnostics, found
+
+    def _parse(self, found: list[Found]) -> list[Parsed]:
+        """Every file's parse: from this process's memory, else the cache, else parsing it. A file is read
+        only when its size or modification time changed (or changed too recently to tell, as git does)."""
+        now = time.time_ns()
+        digests: dict[str, str] = {}
+        files: dict[str, SourceFile] = {}
+        for f in found:
+            known = self.stamps.get(f.path)
+            if known and known[0] == f.stamp and f.stamp[1] + RACY_NS < known[2]:
+                digests[f.path] = known[1]
+            else:
+                file = files[f.path] = read(self.root, f)
+                digests[f.path] = file.digest
+                self.stamps[f.path] = (f.stamp, file.digest, now)
+        missing = [(path, digest) for path, digest in digests.items() if self.parsed.get(path, ("",))[0] != digest]
+        cached = self.cache.parsed(missing)
+        by_path = {f.path: f for f in found}
+        for path, digest in missing:
+            result = cached.get((path, digest))
+            if result is None:
+                file = files.get(path) or read(self.root, by_path[path])
+                result = parse_file(file)
+                self.unsaved[(path, file.digest)] = result
+                self.stamps[path] = (by_path[path].stamp, file.digest, now)
+                digest = file.digest
+            self.parsed[path] = (digest, result)
+        self.parsed = {path: self.parsed[path] for path in digests}
+        self.stamps = {path: self.stamps[path] for path in digests}
+        return [self.parsed[f.path][1] for f in found]
+
+    def _hydrate(self, doc: Document) -> Document:
+        """Give a document from the cache its text and tokens back, by parsing its file again."""
+        file = SourceFile(doc.path, doc.kind, (self.root / doc.path).read_bytes())
+        again, _ = parse_file(file)
+        if file.digest != doc.digest or again is None:
+            raise BuildFailed([Loc(doc.path).error("the file changed while the site was being built: build again")])
+        doc.text, doc.tokens = again.text, again.tokens
+        return doc
+
+    # ---- the whole build --------------------------------------------------------------------
+
+    def build(self, *, search: bool = True, keep_search: bool = False) -> BuildResult:
+        """Build the site; with `keep_search` (and no `search`), the previous site's search index is kept."""
+        clock = Clock()
+        if not (self.root / CONFIG_FILE).is_file():
+            raise NotAnArchive(f"no {CONFIG_FILE} in {self.root}: run inside an archive, or give its folder with -C DIR")
+        settings = content_digest(repr(((self.root / CONFIG_FILE).read_bytes(), _code_digest(), self.strict,
+                                         str(self.out))).encode())
+        theme = _theme_stamps(self.root)
+        state = self.state if self.state and self.state.settings == settings else None
+        if state and site_id(self.out) != state.build_id:
+            state = None  # the site is not as our last build left it: rebuild all of it
+        if state and state.theme == theme and (state.searched or not search) and self._unchanged(state):
+            clock.lap("load")
+            return BuildResult(state.diagnostics, None, state.pages, self.out, clock.times, state.counts)
+        config, archive, diagnostics, _ = self.check(clock)
+        if archive is None:
+            self.save()
+            return BuildResult(diagnostics, timings=clock.times)
+        env = make_env(self.root)
+        templates = template_digests(env, PAGE_TEMPLATES)
+        graph = Graph(archive, hydrate=self._hydrate)
+        snap = snapshot(archive)
+        is_stale = self._staleness(state, snap, templates)
+        clock.lap("plan")
+        writer = SiteWriter(self.out, state.outputs if state else None)
+        try:
+            pages = render_site(self.root, archive, config, writer, graph, env, is_stale)
+        except BuildFailed as failed:
+            writer.discard()
+            return BuildResult(sorted(diagnostics + failed.diagnostics), timings=clock.times)
+        except BaseException:
+            writer.discard()
+            raise
+        clock.lap("render and write")
+        changed = writer.fresh or bool(writer.changed) or writer.outputs.keys() != (state.outputs.keys() if state else set())
+        searched = bool(state and state.searched and not changed)
+        if search and writer.fresh:
+            try:
+                index_site(writer.dir, config.language)
+            except SearchFailed as failed:
+                writer.discard()
+                return BuildResult(sorted(diagnostics + [Loc(CONFIG_FILE).error(str(failed))]), timings=clock.times)
+            searched = True
+            clock.lap("search index")
+        elif keep_search:
+            writer.adopt(BUNDLE)
+        build_id = secrets.token_hex(8)
+        written = writer.commit(build_id)
+        clock.lap("commit")
+        counts = {"articles": len(archive.articles), "entities": len(archive.entities),
+                  "claims": len(archive.claims), "sources": len(archive.sources)}
+        self.state = State(dict(self.stamps), settings, theme, templates, snap, writer.outputs, build_id, diagnostics,
+                           pages, counts, searched, self.load_problems)
+        if search and not searched:
+            try:
+                refresh_index(self.out, config.language)
+                self.state.searched = True
+            except SearchFailed as failed:
+                diagnostics = sorted(diagnostics + [Loc(CONFIG_FILE).error(str(failed))])
+            clock.lap("search index")
+        self.save()
+        return BuildResult(diagnostics, archive, pages, self.out, clock.times, counts, written)
+
+    def _unchanged(self, state: State) -> bool:
+        """Whether every content file is as the last build read it (by size and time, as make does)."""
+        found, problems = find(self.root)
+        self.load_problems = problems
+        return problems == state.load_problems and len(found) == len(state.stamps) and all(
+            (known := state.stamps.get(f.path)) is not None and known[0] == f.stamp and f.stamp[1] + RACY_NS < known[2]
+            for f in found)
+
+    def _staleness(self, state: State | None, snap: Snapshot, templates: dict[str, str]):
+        """Which pages to render: all without a trusted last build, else those that `changes.stale` names, those
+        whose template changed, new ones, and the home page (it shows a little of everything)."""
+        if state is None:
+            return lambda page: True
+        changes: Stale = stale(state.snapshot, snap)
+        retemplated = {name for name, digest in templates.items() if state.templates.get(name) != digest}
+        indexes = {"index:" + name for name in changes.indexes}
+        outputs = state.outputs
+
+        def is_stale(page: Page) -> bool:
+            return (page.key in changes.records or page.key in indexes or page.template in retemplated
+                    or page.key == "home" or output_file(page.path) not in outputs)
+        return is_stale
+
+    def save(self) -> None:
+        if not self.persist:
+            return
+        self.cache.store_parsed(self.unsaved, {(path, digest) for path, (digest, _) in self.parsed.items()})
+        self.unsaved = {}
+        if self.state is not None:
+            self.cache.put("state", self.state)
+
+
+def check(root: Path, *, strict: bool = False) -> tuple[Config, Archive | None, list[Diagnostic]]:
+    """Everything `build` validates, writing nothing (the cache is only read)."""
+    config, archive, diagnostics, _ = Builder(root, strict=strict, cache="read").check()
+    return config, archive, diagnostics
 
 
 def build(root: Path, *, out: Path | None = None, strict: bool = False, search: bool = True,
-          keep_search: bool = False) -> BuildResult:
-    """Build the site; with `keep_search` (and no `search`), the previous site's search index is kept."""
-    out = (out or root / "site").absolute()
-    check_output(out, root)
-    clock = Clock()
-    config, archive, diagnostics = check(root, strict=strict, clock=clock)
-    if archive is None:
-        return BuildResult(diagnostics, timings=clock.times)
-    try:
-        staging = Staging(out)
-    except OSError as exc:  # a read-only or impossible --out is the user's to fix, not a crash
-        raise UnsafeOutput(f"cannot write the site to {out}: {exc.strerror or exc}: {exc.filename}") from exc
-    try:
-        pages = render_site(root, archive, config, staging)
-    except BuildFailed as failed:
-        staging.discard()
-        return BuildResult(sorted(diagnostics + failed.diagnostics))
-    except BaseException:
-        staging.discard()
-        raise
-    clock.lap("render and write")
-    if search:
-        try:
-            index_site(staging.dir, config.language)
-        except SearchFailed as failed:
-            staging.discard()
-            return BuildResult(sorted(diagnostics + [Loc(CONFIG_FILE).error(str(failed))]), timings=clock.times)
-        clock.lap("search index")
-    elif keep_search:
-        staging.adopt(BUNDLE)
-    staging.commit()
-    clock.lap("swap")
-    return BuildResult(diagnostics, archive, pages, out, clock.times)
+          keep_search: bool = False, cache: CacheUse = "on") -> BuildResult:
+    return Builder(root, out, strict=strict, cache=cache).build(search=search, keep_search=keep_search)

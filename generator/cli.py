@@ -30,6 +30,8 @@ def _parser() -> argparse.ArgumentParser:
     output.add_argument("--out", type=Path, metavar="DIR", help="write the site to DIR instead of site/")
     output.add_argument("--no-search", dest="search", action="store_false",
                         help="skip the search index (faster; the search page then finds nothing)")
+    output.add_argument("--no-cache", dest="cache", action="store_const", const="off", default="on",
+                        help="build everything from scratch, without reading or writing .archive-cache/")
     commands.add_parser("build", parents=[common, output], help="build the site into site/")
     commands.add_parser("check", parents=[common], help="validate everything, write nothing")
     serve_cmd = commands.add_parser("serve", parents=[common], help="build, serve and rebuild on every change")
@@ -77,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             return serve(root, out, args.host, args.port, strict=args.strict, poll=args.poll,
                          open_browser=args.open)
-        result = build(root, out=out, strict=args.strict, search=args.search)
+        result = build(root, out=out, strict=args.strict, search=args.search, cache=args.cache)
     except (NotAnArchive, UnsafeOutput, ServeFailed) as exc:
         print(f"archive: error: {exc}", file=sys.stderr)
         return USAGE_ERROR
@@ -86,11 +88,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"archive: build failed, the site was left as it was: {_summary(result.diagnostics)}", file=sys.stderr)
         return CONTENT_ERROR
     if args.verbose:
-        print(", ".join(f"{stage} {seconds:.3f} s" for stage, seconds in result.timings.items()))
+        print(", ".join(f"{stage} {seconds:.3f} s" for stage, seconds in result.timings.items())
+              + f"; {_count(result.written, 'file')} written or deleted")
     if not args.quiet:
-        archive = result.archive
-        print(f"built {_count(result.pages, 'page')} ({_count(len(archive.articles), 'article')}, "
-              f"{_count(len(archive.entities), 'entity', 'entities')}, {_count(len(archive.claims), 'claim')}, "
-              f"{_count(len(archive.sources), 'source')}) into {result.out} "
-              f"in {time.perf_counter() - started:.2f} s: {_summary(result.diagnostics)}")
+        n = result.counts
+        what = (f"{_count(result.pages, 'page')} ({_count(n['articles'], 'article')}, "
+                f"{_count(n['entities'], 'entity', 'entities')}, {_count(n['claims'], 'claim')}, "
+                f"{_count(n['sources'], 'source')})")
+        took = f"{time.perf_counter() - started:.2f} s: {_summary(result.diagnostics)}"
+        print(f"built {what} into {result.out} in {took}" if result.written
+              else f"up to date: {what} in {result.out}, checked in {took}")
     return OK

@@ -1,6 +1,7 @@
-"""load: find the content files of an archive and read their bytes."""
+"""load: find the content files of an archive; read a file's bytes only when its parse is not cached."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from .diagnostics import Diagnostic, Loc
@@ -9,14 +10,23 @@ from .model import Kind, SourceFile
 FOLDERS: dict[str, Kind] = {"articles": "article", "entities": "entity", "claims": "claim", "sources": "source"}
 
 
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A content file as seen on disk: what tells whether it changed since the last build, without reading it."""
+
+    path: str  # relative to the project root, with forward slashes
+    kind: Kind
+    stamp: tuple[int, int]  # size and modification time in nanoseconds
+
+
 def _ignored(path: Path) -> bool:
     """Hidden files and editors' temporary files."""
     return any(part.startswith((".", "~", "#")) for part in path.parts) or path.name.endswith(("~", ".swp", ".tmp"))
 
 
-def load(root: Path) -> tuple[list[SourceFile], list[Diagnostic]]:
+def find(root: Path) -> tuple[list[Found], list[Diagnostic]]:
     content = root / "content"
-    files: list[SourceFile] = []
+    files: list[Found] = []
     problems: list[Diagnostic] = []
     if not content.is_dir():
         return files, [Loc("content").error("no content/ folder: put articles in content/articles/")]
@@ -30,5 +40,10 @@ def load(root: Path) -> tuple[list[SourceFile], list[Diagnostic]]:
             problems.append(Loc(rel).warning(
                 "not in content/articles/, entities/, claims/ or sources/: ignored"))
             continue
-        files.append(SourceFile(rel, kind, path.read_bytes()))
+        stat = path.stat()
+        files.append(Found(rel, kind, (stat.st_size, stat.st_mtime_ns)))
     return files, problems
+
+
+def read(root: Path, found: Found) -> SourceFile:
+    return SourceFile(found.path, found.kind, (root / found.path).read_bytes())

@@ -4,7 +4,8 @@ Parsed values keep references as written (resolution is a later stage); resolved
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -23,6 +24,15 @@ class SourceFile:
     path: str  # relative to the project root, with forward slashes
     kind: Kind
     data: bytes
+
+    @property
+    def digest(self) -> str:
+        return content_digest(self.data)
+
+
+def content_digest(data: bytes) -> str:
+    """The identity of some bytes, for caches and for telling what changed between builds."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 # ---- parse stage ------------------------------------------------------------------------------
@@ -68,16 +78,24 @@ class Field:
 
 @dataclass(slots=True)
 class Document:
-    """One parsed file: front matter fields, body tokens and the annotations found in the body."""
+    """One parsed file: front matter fields, body tokens and the annotations found in the body.
+
+    A document kept in the build cache has no `text` and `tokens` (they are most of its size and only its own
+    pages need them): rendering those pages parses the file again (`Graph.hydrate`).
+    """
 
     path: str
     kind: Kind
-    text: str  # the decoded file, for the annotated source view
+    text: str | None  # the decoded file, for the annotated source view
     fields: dict[str, Field]
-    tokens: list[Token]
+    tokens: list[Token] | None
     mentions: list[MentionRef] = field(default_factory=list)
     claims: list[ClaimSpan] = field(default_factory=list)
     first_paragraph: str = ""
+    digest: str = ""  # of the file's bytes
+
+    def without_body(self) -> Document:
+        return replace(self, text=None, tokens=None)
 
     def get(self, key: str, default: Any = None) -> Any:
         f = self.fields.get(key)
@@ -159,6 +177,7 @@ class Article:
     sources: list[str] = field(default_factory=list)
     appearances: list[Appearance] = field(default_factory=list)
     first_mentions: dict[str, Excerpt] = field(default_factory=dict)
+    mentions: list[str | None] = field(default_factory=list)  # the entity of each mention in the body, in order
 
     @property
     def day(self) -> date:

@@ -195,6 +195,7 @@ class _Resolver:
         mentioned = set()
         for mention in doc.mentions:
             eid = self.entity(mention.ref, mention.loc)
+            article.mentions.append(eid)
             if eid:
                 mentioned.add(eid)
                 article.first_mentions.setdefault(eid, mention.excerpt)

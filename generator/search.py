@@ -7,12 +7,13 @@ so navigation and backlink lists stay out of the index.
 from __future__ import annotations
 
 import asyncio
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from pagefind.index import IndexConfig, PagefindIndex
 
-BUNDLE = "pagefind"
+from .write import BUNDLE
 
 
 class SearchFailed(Exception):
@@ -32,6 +33,28 @@ def index_site(site: Path, language: str, output: Path | None = None) -> int:
         return _run(_index(site, language, output or site / BUNDLE))
     except Exception as exc:  # the Pagefind service reports its failures as plain exceptions
         raise SearchFailed(f"the search index could not be built: {exc}") from exc
+
+
+def refresh_index(site: Path, language: str) -> int:
+    """Index a published site beside it, then swap the new bundle in: the old one answers until then."""
+    fresh = next_bundle(site)
+    count = index_site(site, language, fresh)
+    install_bundle(site, fresh)
+    return count
+
+
+def next_bundle(site: Path) -> Path:
+    fresh = site.parent / f".{site.name}.{BUNDLE}-next"
+    shutil.rmtree(fresh, ignore_errors=True)
+    return fresh
+
+
+def install_bundle(site: Path, fresh: Path) -> None:
+    stale = site.parent / f".{site.name}.{BUNDLE}-old"
+    if (site / BUNDLE).exists():
+        (site / BUNDLE).rename(stale)
+    fresh.rename(site / BUNDLE)
+    shutil.rmtree(stale, ignore_errors=True)
 
 
 def _run(coroutine):

@@ -1,11 +1,21 @@
-"""write: pages into a staging folder beside the site, then swap it in; a failed build leaves `site/` as it was."""
+"""write: a build's files go to a folder beside the site, then move in; a failed build leaves `site/` as it was.
+
+With the manifest of the site as the last build left it, only the files whose bytes changed are written and
+moved in, and the files no longer produced are deleted: an unchanged page keeps its file and its modification
+time, so that a deploy (rsync, object stores) uploads only what changed. Without one (a first build, or a
+site changed by someone else), the whole site is written to the new folder and swapped in with two renames.
+"""
 from __future__ import annotations
 
 import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Iterator
 
+from .model import content_digest
+
+BUNDLE = "pagefind"  # the search index: search.py writes it after the pages
 MARKER = ".archive-site"  # marks a folder as ours, so that replacing it can lose nothing an editor wrote
 
 
@@ -22,38 +32,90 @@ def check_output(out: Path, root: Path) -> None:
         raise UnsafeOutput(f"refusing to replace {out}: it exists and was not built by archive (no {MARKER} file)")
 
 
-class Staging:
-    """A temporary folder next to the output; `commit` swaps it in with renames on one filesystem."""
+def site_id(out: Path) -> str | None:
+    """The id of the build that left `out` as it is (written into the marker at every commit)."""
+    try:
+        return (out / MARKER).read_text().rsplit("build ", 1)[1].strip()
+    except (OSError, IndexError):
+        return None
 
-    def __init__(self, out: Path):
+
+class SiteWriter:
+    def __init__(self, out: Path, previous: dict[str, str] | None):
+        """`previous`: site file -> digest of its bytes, as the last build left `out`; None to write everything."""
         self.out = out
-        out.parent.mkdir(parents=True, exist_ok=True)
-        self.dir = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
-        self.written: set[str] = set()
+        self.previous = previous if previous is not None and out.is_dir() else None
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            self.dir = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
+        except OSError as exc:  # a read-only or impossible --out is the user's to fix, not a crash
+            raise UnsafeOutput(f"cannot write the site to {out}: {exc.strerror or exc}: {exc.filename}") from exc
+        self.outputs: dict[str, str] = {}
+        self.changed: list[str] = []
+
+    @property
+    def fresh(self) -> bool:
+        return self.previous is None
 
     def write(self, relative: str, data: bytes | str) -> None:
-        if relative in self.written:
+        if relative in self.outputs:
             raise ValueError(f"two pages would be written to {relative}")
-        self.written.add(relative)
+        data = data.encode() if isinstance(data, str) else data
+        digest = self.outputs[relative] = content_digest(data)
+        if self.previous is not None and self.previous.get(relative) == digest and (self.out / relative).is_file():
+            return
         target = self.dir / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data.encode() if isinstance(data, str) else data)
+        target.write_bytes(data)
+        self.changed.append(relative)
+
+    def keep(self, relative: str) -> None:
+        """A file of the last build that this one did not need to render again."""
+        assert self.previous is not None
+        self.outputs[relative] = self.previous[relative]
 
     def adopt(self, relative: str) -> None:
-        """Move a folder of the current site into the new one (the preview keeps its stale search index
+        """Carry a folder of the current site over into a fresh one (the preview keeps its stale search index
         until a fresh one is ready); the current site is replaced right after, so nothing is lost."""
         source = self.out / relative
-        if source.is_dir() and not (self.dir / relative).exists():
+        if self.fresh and source.is_dir() and not (self.dir / relative).exists():
             source.rename(self.dir / relative)
 
-    def commit(self) -> None:
-        (self.dir / MARKER).write_text("Built by archive. This folder is replaced on every build.\n")
-        os.chmod(self.dir, 0o755)
-        old = self.out.with_name(f".{self.out.name}.old-{os.getpid()}")
-        if self.out.exists():
-            self.out.rename(old)
-        self.dir.rename(self.out)
-        shutil.rmtree(old, ignore_errors=True)
+    def commit(self, build_id: str) -> int:
+        """Move the new files in; returns how many files were written or deleted."""
+        marker = f"Built by archive. Files here are replaced by every build.\nbuild {build_id}\n"
+        if self.fresh:
+            (self.dir / MARKER).write_text(marker)
+            os.chmod(self.dir, 0o755)
+            old = self.out.with_name(f".{self.out.name}.old-{os.getpid()}")
+            if self.out.exists():
+                self.out.rename(old)
+            self.dir.rename(self.out)
+            shutil.rmtree(old, ignore_errors=True)
+            return len(self.outputs)
+        for relative in self.changed:
+            target = self.out / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self.dir / relative, target)
+        gone = set(self._files()) - self.outputs.keys()  # pages of removed records, and anything put here by hand
+        for relative in gone:
+            (self.out / relative).unlink(missing_ok=True)
+            for folder in (self.out / relative).parents:  # the folders it leaves empty go too
+                if folder == self.out or not folder.is_dir() or any(folder.iterdir()):
+                    break
+                folder.rmdir()
+        (self.out / MARKER).write_text(marker)
+        shutil.rmtree(self.dir, ignore_errors=True)
+        return len(self.changed) + len(gone)
+
+    def _files(self) -> Iterator[str]:
+        """The files of the current site, but the marker and the search bundle (indexed after the pages)."""
+        for folder, subfolders, files in os.walk(self.out):
+            if folder == str(self.out):
+                subfolders[:] = [name for name in subfolders if name != BUNDLE]
+                files = [name for name in files if name != MARKER]
+            base = Path(folder).relative_to(self.out).as_posix()
+            yield from (name if base == "." else f"{base}/{name}" for name in files)
 
     def discard(self) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)

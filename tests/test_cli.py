@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from generator import __version__
+from generator.cache import FOLDER as CACHE
 from generator.write import MARKER
 from tests.conftest import REPO, write_archive
 
@@ -69,7 +70,7 @@ def test_content_errors_exit_1_and_write_nothing(make_archive, run) -> None:
     assert result.code == 1 and result.out == ""
     assert result.err.splitlines() == [ERROR_LINE, WARNING_LINE,
                                        "archive: build failed, the site was left as it was: 1 error, 1 warning"]
-    assert sorted(p.name for p in root.iterdir()) == ["archive.toml", "content"]
+    assert sorted(p.name for p in root.iterdir()) == [CACHE, "archive.toml", "content"]  # the parses, no site
 
 
 def test_usage_error_exits_2(make_archive, run) -> None:
@@ -207,7 +208,8 @@ def test_verbose_prints_the_time_of_each_stage(make_archive, run) -> None:
     assert result.code == 0
     stages, built = result.out.splitlines()
     assert re.fullmatch(r"load \d+\.\d{3} s, parse \d+\.\d{3} s, resolve \d+\.\d{3} s, "
-                        r"render and write \d+\.\d{3} s, search index \d+\.\d{3} s, swap \d+\.\d{3} s", stages)
+                        r"plan \d+\.\d{3} s, render and write \d+\.\d{3} s, search index \d+\.\d{3} s, commit \d+\.\d{3} s; "
+                        r"\d+ files written or deleted", stages)
     assert BUILT.match(built)
     assert run("check", "-v", "-C", root).code == 0
 
@@ -315,7 +317,7 @@ def test_a_build_replaces_the_previous_site_completely(make_archive, run) -> Non
     assert not (site / "stray.txt").exists()
     assert (site / "articles" / "a" / "index.html").is_file() and (site / MARKER).is_file()
     assert "articles/b/" not in (site / "sitemap.xml").read_text()
-    assert sorted(p.name for p in root.iterdir()) == ["archive.toml", "content", "site"]  # no old or staging folder
+    assert sorted(p.name for p in root.iterdir()) == [CACHE, "archive.toml", "content", "site"]  # no staging folder
 
 
 def test_a_failed_build_keeps_the_previous_site(make_archive, run) -> None:
@@ -325,7 +327,7 @@ def test_a_failed_build_keeps_the_previous_site(make_archive, run) -> None:
     write_archive(root, ERROR, config=None)
     assert run("build", "-C", root).code == 1
     assert files_of(root / "site") == before
-    assert sorted(p.name for p in root.iterdir()) == ["archive.toml", "content", "site"]
+    assert sorted(p.name for p in root.iterdir()) == [CACHE, "archive.toml", "content", "site"]
 
 
 # ---- never a traceback -----------------------------------------------------------------------------

@@ -54,7 +54,7 @@ def www(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("www")
     stdout, stderr = io.StringIO(), io.StringIO()
     with redirect_stdout(stdout), redirect_stderr(stderr):
-        code = main(["build", "-C", str(REPO), "--out", str(root / SUB_PATH.strip("/")), "--quiet"])
+        code = main(["build", "-C", str(REPO), "--out", str(root / SUB_PATH.strip("/")), "--quiet", "--no-cache"])
     assert code == 0, stderr.getvalue()
     return root
 

@@ -42,10 +42,11 @@ def fixture_names() -> list[str]:
 
 
 def build_fixture(name: str, out: Path) -> Built:
-    """Build tests/fixtures/sites/<name> into `out` with the real command, in-process."""
+    """Build tests/fixtures/sites/<name> into `out` with the real command, in-process (with no cache, which
+    would be written into the fixture)."""
     stdout, stderr = io.StringIO(), io.StringIO()
     with redirect_stdout(stdout), redirect_stderr(stderr):
-        code = main(["build", "-C", str(SITES / name), "--out", str(out), "--quiet"])
+        code = main(["build", "-C", str(SITES / name), "--out", str(out), "--quiet", "--no-cache"])
     err = stderr.getvalue()
     return Built(code, out, [line for line in err.splitlines() if not line.startswith("archive:")], err)
 

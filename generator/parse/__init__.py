@@ -48,7 +48,8 @@ def parse_file(file: SourceFile) -> tuple[Document | None, list[Diagnostic]]:
     fields = check_fields(raw, SCHEMAS[file.kind], start, diagnostics)
     diagnostics += found.diagnostics + _note_problems(found)
     doc = Document(path=file.path, kind=file.kind, text=text, fields=fields, tokens=tokens[1:],
-                   mentions=found.mentions, claims=found.claims, first_paragraph=found.first_paragraph or "")
+                   mentions=found.mentions, claims=found.claims, first_paragraph=found.first_paragraph or "",
+                   digest=file.digest)
     return doc, diagnostics
 
 

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+import uuid
 from pathlib import Path
+from typing import Iterable
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateError, meta, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
-from ..model import Excerpt
+from ..model import Excerpt, content_digest
 from .urls import page_path, relative
 
 
@@ -55,3 +57,38 @@ def make_env(root: Path) -> Environment:
     env.globals.update(url=url, link=link)
     env.filters.update(excerpt=excerpt_html, human_date=human_date)
     return env
+
+
+def template_digests(env: Environment, names: Iterable[str]) -> dict[str, str]:
+    """For each template, a digest of its source and of every template it extends, includes or imports, so
+    that editing one re-renders exactly the pages that use it. A template that cannot be read or parsed gets
+    a digest of its own: rendering will report it at its line."""
+    sources: dict[str, str] = {}
+    uses: dict[str, set[str]] = {}
+
+    def visit(name: str) -> None:
+        if name in sources:
+            return
+        try:
+            sources[name] = env.loader.get_source(env, name)[0]
+            found = set(meta.find_referenced_templates(env.parse(sources[name])))
+        except TemplateError:
+            sources.setdefault(name, f"unreadable {uuid.uuid4()}")
+            found = set()
+        if None in found:  # a computed name: it may be any template
+            found = set(env.list_templates(filter_func=lambda n: n.endswith(".html"))) | (found - {None})
+        uses[name] = found
+        for other in found:
+            visit(other)
+
+    digests = {}
+    for name in names:
+        visit(name)
+        closure, todo = set(), [name]
+        while todo:
+            current = todo.pop()
+            if current not in closure:
+                closure.add(current)
+                todo.extend(uses[current])
+        digests[name] = content_digest(repr(sorted((n, sources[n]) for n in closure)).encode())
+    return digests

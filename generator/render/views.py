@@ -8,10 +8,12 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import groupby
+from typing import Callable
 
 from markupsafe import Markup
 
-from ..model import STANCES, Appearance, Archive, Article, Claim, Document, Entity, Excerpt, Source
+from ..model import ENTITY_TYPES, STANCES, Appearance, Archive, Article, Claim, Document, Entity, Excerpt, Source
 from .markdown import Links, render_tokens
 from .urls import page_path
 
@@ -54,11 +56,17 @@ class AppearanceView:
         return page_path("article", self.article.slug) + f"#appearance-{self.appearance.position + 1}"
 
 
+def _as_is(doc: Document) -> Document:
+    return doc
+
+
 @dataclass
 class Graph:
     """Indexes derived once per build from the archive, shared by every page."""
 
     archive: Archive
+    # gives a document its text and tokens back when it came from the build cache without them
+    hydrate: Callable[[Document], Document] = _as_is
     claims_by: dict[str, list[str]] = field(default_factory=dict)
     claims_about: dict[str, list[str]] = field(default_factory=dict)
     resting_on: dict[str, list[Appearance]] = field(default_factory=dict)
@@ -84,7 +92,11 @@ class Graph:
             return Markup("")
         # claims count only in articles: in a record's body they get no claim tag
         claims = tuple(doc.claims) if doc.kind == "article" else ()
-        return Markup(render_tokens(doc.tokens, Links(self.archive, page, claims)))
+        tokens = doc.tokens if doc.tokens is not None else self.hydrate(doc).tokens
+        return Markup(render_tokens(tokens or [], Links(self.archive, page, claims)))
+
+    def text(self, doc: Document) -> str:
+        return doc.text if doc.text is not None else self.hydrate(doc).text or ""
 
     def entity(self, eid: str | None) -> Entity | None:
         return self.archive.entities.get(eid) if eid else None
@@ -175,6 +187,17 @@ class Graph:
         counts = self.archive.entity_articles
         return sorted(((e, len(counts[e.id])) for e in self.archive.entities.values()),
                       key=lambda en: (-en[1], en[0].id))
+
+    @cached_property
+    def entities_by_type(self) -> list[tuple[Entity, int]]:
+        order = {t: i for i, t in enumerate((*ENTITY_TYPES, "unknown"))}
+        counts = self.archive.entity_articles
+        return [(e, len(counts[e.id])) for e in sorted(self.archive.entities.values(),
+                                                       key=lambda e: (order.get(e.type, 99), e.name.casefold(), e.id))]
+
+    @cached_property
+    def entity_type_counts(self) -> list[tuple[str, int]]:
+        return [(t, len(list(group))) for t, group in groupby(self.entities_by_type, key=lambda en: en[0].type)]
 
     @cached_property
     def claims_ranked(self) -> list[Claim]:

@@ -12,9 +12,9 @@ import threading
 import webbrowser
 from pathlib import Path
 
-from ..build import BuildResult, build
+from ..build import Builder, BuildResult
 from ..config import load_config
-from ..search import BUNDLE, SearchFailed, index_site
+from ..search import SearchFailed, index_site, install_bundle, next_bundle
 from .server import PreviewServer
 from .watcher import Watcher
 
@@ -38,8 +38,7 @@ class _Indexer:
                 continue
             self.wanted.clear()
             build_number = self.builds[0]
-            fresh = self.site.parent / f".{self.site.name}.pagefind-next"
-            shutil.rmtree(fresh, ignore_errors=True)
+            fresh = next_bundle(self.site)
             try:
                 index_site(self.site, self.language, fresh)
             except SearchFailed as failed:
@@ -47,11 +46,7 @@ class _Indexer:
                 continue
             with self.lock:
                 if build_number == self.builds[0] and self.site.is_dir():
-                    stale = self.site.parent / f".{self.site.name}.pagefind-old"
-                    if (self.site / BUNDLE).exists():
-                        (self.site / BUNDLE).rename(stale)
-                    fresh.rename(self.site / BUNDLE)
-                    shutil.rmtree(stale, ignore_errors=True)
+                    install_bundle(self.site, fresh)
             shutil.rmtree(fresh, ignore_errors=True)
 
     def stop(self) -> None:
@@ -73,7 +68,8 @@ def serve(root: Path, out: Path | None, host: str, port: int, *, strict: bool = 
         server = PreviewServer(site, host, port)
     except OSError as exc:
         raise ServeFailed(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from exc
-    result = build(root, out=site, strict=strict)
+    builder = Builder(root, site, strict=strict)
+    result = builder.build()
     lines = _report(result)
     if not result.ok:
         server.show_errors(lines)
@@ -92,7 +88,7 @@ def serve(root: Path, out: Path | None, host: str, port: int, *, strict: bool = 
             changes = watcher.wait(stop)
             with lock:
                 builds[0] += 1
-                result = build(root, out=site, strict=strict, search=False, keep_search=True)
+                result = builder.build(search=False, keep_search=True)
             lines = _report(result)
             if not result.ok:
                 server.show_errors(lines)

@@ -1,0 +1,145 @@
+"""changes: which pages an edit makes stale, from two snapshots of the cross-reference graph.
+
+A snapshot holds, for every record (`a:slug`, `e:id`, `c:id`, `s:id`), a digest of everything its own pages
+show of it (`full`), a digest of what other pages show of it (`summary`: name, type, title, date), and the
+records its pages show (`shows`). Between two builds:
+
+- a record whose `full` digest changed is stale, and so are the records whose pages list it with its details:
+  an article's entities (the sentence of the mention), claims (the wording) and sources (the citers), and a
+  claim's entities and sources (the counts of its appearances);
+- a record whose `summary` changed makes stale every page that names it: the records it shows and that show
+  it, in both builds (removing a mention must update the old entity's page), the entities mentioned beside an
+  entity, and an article's neighbours (previous/next links).
+
+The rules are the templates' dependencies written down; tests/test_incremental.py checks them against clean
+builds after random edits.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from itertools import chain
+
+from .ids import ref_key
+from .model import Archive, Document
+
+Key = str  # kind letter and id: "a:<slug>", "e:<id>", "c:<id>", "s:<id>"
+_FULL_SPREAD = {"a": "ecs", "c": "es", "e": "", "s": ""}
+
+
+def _digest(value: object) -> bytes:
+    return hashlib.blake2b(repr(value).encode(), digest_size=8).digest()
+
+
+@dataclass
+class Snapshot:
+    full: dict[Key, bytes] = field(default_factory=dict)
+    summary: dict[Key, bytes] = field(default_factory=dict)
+    shows: dict[Key, tuple[Key, ...]] = field(default_factory=dict)
+    order: tuple[str, ...] = ()  # article slugs, by date
+
+
+@dataclass
+class Stale:
+    records: set[Key]
+    indexes: set[str]  # of "articles", "entities", "claims", "sources"
+
+
+def snapshot(archive: Archive) -> Snapshot:
+    snap = Snapshot(order=tuple(a.slug for a in archive.articles))
+    for a in archive.articles:
+        key = "a:" + a.slug
+        summary = (a.slug, a.title, a.date, a.summary, a.authors)
+        snap.summary[key] = _digest(summary)
+        snap.full[key] = _digest((summary, a.doc.path, a.doc.digest, a.publisher, a.wire, a.entities, a.claims,
+                                  a.sources, a.mentions, [(x.by, x.source) for x in a.appearances]))
+        snap.shows[key] = (*("e:" + e for e in a.entities), *("c:" + c for c in a.claims),
+                           *("s:" + s for s in a.sources))
+    for e in archive.entities.values():
+        key = "e:" + e.id
+        summary = (e.id, e.name, e.type)
+        snap.summary[key] = _digest(summary)
+        snap.full[key] = _digest((summary, e.aliases, e.description, e.links, e.implicit, e.defined_in,
+                                  _doc(e.doc)))
+        snap.shows[key] = _mentioned(archive, e.doc)
+    for c in archive.claims.values():
+        key = "c:" + c.id
+        summary = (c.id, c.statement)
+        snap.summary[key] = _digest(summary)
+        snap.full[key] = _digest((summary, c.about, c.related, c.implicit, _doc(c.doc),
+                                  [(x.article, x.position, x.text, x.by, x.source, x.stance, x.excerpt)
+                                   for x in c.appearances]))
+        shown = chain(("e:" + e for e in c.about), ("c:" + r for r in c.related), _mentioned(archive, c.doc),
+                      *(("a:" + x.article, "e:" + (x.by or ""), "s:" + (x.source or "")) for x in c.appearances))
+        snap.shows[key] = tuple(k for k in dict.fromkeys(shown) if len(k) > 2)
+    for s in archive.sources.values():
+        key = "s:" + s.id
+        summary = (s.id, s.title, s.kind, s.date)
+        snap.summary[key] = _digest(summary)
+        snap.full[key] = _digest((summary, s.publisher, s.url, s.extra, s.defined_in, _doc(s.doc)))
+        snap.shows[key] = (*(["e:" + s.publisher] if s.publisher else []), *_mentioned(archive, s.doc))
+    return snap
+
+
+def _doc(doc: Document | None) -> str | None:
+    return doc.digest if doc else None
+
+
+def _mentioned(archive: Archive, doc: Document | None) -> tuple[Key, ...]:
+    """The entities a record's own text mentions (its page links them)."""
+    if doc is None:
+        return ()
+    found = (archive.refs.get(ref_key(m.ref)) for m in doc.mentions)
+    return tuple(dict.fromkeys("e:" + e for e in found if e))
+
+
+def _reverse(shows: dict[Key, tuple[Key, ...]]) -> dict[Key, list[Key]]:
+    shown_by: dict[Key, list[Key]] = defaultdict(list)
+    for key, targets in shows.items():
+        for target in targets:
+            shown_by[target].append(key)
+    return shown_by
+
+
+def _neighbours(order: tuple[str, ...]) -> dict[str, tuple[str | None, str | None]]:
+    padded = (None, *order, None)
+    return {slug: (padded[i], padded[i + 2]) for i, slug in enumerate(order)}
+
+
+def stale(old: Snapshot, new: Snapshot) -> Stale:
+    changed = {k for k in old.full.keys() | new.full.keys() if old.full.get(k) != new.full.get(k)}
+    renamed = {k for k in changed if old.summary.get(k) != new.summary.get(k)}
+    records = set(changed)
+    for key in changed:
+        spread = _FULL_SPREAD[key[0]]
+        records.update(k for k in chain(old.shows.get(key, ()), new.shows.get(key, ())) if k[0] in spread)
+    if any(k[0] != "a" for k in renamed):  # who names an entity, claim or source: the reverse of `shows`
+        for snap in (old, new):
+            shown_by = _reverse(snap.shows)
+            for key in renamed:
+                records.update(snap.shows.get(key, ()), shown_by.get(key, ()))
+                if key[0] == "e":  # the entities mentioned beside it list it among theirs
+                    for article in shown_by.get(key, ()):
+                        records.update(k for k in snap.shows.get(article, ()) if k[0] == "e")
+    moved = old.order != new.order
+    if moved or renamed:
+        before, after = _neighbours(old.order), _neighbours(new.order)
+        for slug in set(before) | set(after):
+            was, now = before.get(slug, (None, None)), after.get(slug, (None, None))
+            if was != now or any(n and "a:" + n in renamed for n in (*was, *now)):
+                records.add("a:" + slug)
+    indexes: set[str] = set()
+    if moved or any(k[0] == "a" for k in renamed):
+        indexes.add("articles")
+    if any(k[0] == "c" for k in changed):
+        indexes.add("claims")
+    for kind, index in (("e", "entities"), ("s", "sources")):  # their index pages show article counts
+        counted = any(_linked(old, k, kind) != _linked(new, k, kind) for k in changed if k[0] == "a")
+        if counted or any(k[0] == kind for k in renamed | (old.full.keys() ^ new.full.keys())):
+            indexes.add(index)
+    return Stale(records, indexes)
+
+
+def _linked(snap: Snapshot, key: Key, kind: str) -> set[Key]:
+    return {k for k in snap.shows.get(key, ()) if k[0] == kind}

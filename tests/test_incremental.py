@@ -1,0 +1,178 @@
+"""Incremental builds end byte-identical to clean builds, after any sequence of edits.
+
+A small archive (with two items a page, so that pagination moves) is edited step by step at random: bodies,
+mentions, claims, titles, dates, records, files added, renamed and deleted, templates overridden, archive.toml,
+and a broken file now and then. After each step the site is rebuilt incrementally (by the same Builder, as
+`serve` does, or by a new one from .archive-cache/, as `archive build` does) and compared with a clean build.
+"""
+from __future__ import annotations
+
+import os
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from generator.build import Builder
+from generator.write import MARKER
+
+STANCES = ("asserts", "reports", "supports", "disputes")
+
+
+@dataclass
+class Model:
+    """The archive as data; `write` turns it into files."""
+
+    articles: dict[str, dict] = field(default_factory=dict)  # file stem -> fields
+    entities: dict[str, dict] = field(default_factory=dict)
+    claims: dict[str, dict] = field(default_factory=dict)
+    sources: dict[str, dict] = field(default_factory=dict)
+    template: str | None = None  # an override of entity.html (marker text), or none
+    title: str = "Test archive"
+
+    def refs(self) -> list[str]:
+        names = [e["name"] for e in self.entities.values()] + [a for e in self.entities.values() for a in e["aliases"]]
+        return names + list(self.entities) + ["Someone Unknown", "another stranger"]
+
+
+def initial(rng: random.Random) -> Model:
+    m = Model()
+    for i in range(5):
+        m.entities[f"ent-{i}"] = {"name": f"Entity {i}", "type": rng.choice(["person", "place", "organization"]),
+                                  "aliases": [f"E{i}"] if i % 2 else [], "description": f"About entity {i}."}
+    for i in range(3):
+        m.claims[f"claim-{i}"] = {"statement": f"Statement {i}", "about": [f"ent-{i}"]}
+    for i in range(2):
+        m.sources[f"src-{i}"] = {"title": f"Source {i}", "publisher": f"ent-{i + 2}"}
+    for i in range(5):
+        m.articles[f"story-{i}"] = random_article(rng, m, i)
+    return m
+
+
+def random_article(rng: random.Random, m: Model, n: int) -> dict:
+    return {"title": f"Story {n} {rng.randint(0, 99)}", "date": f"2021-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
+            "publisher": rng.choice([None, *m.entities]), "words": [f"word{rng.randint(0, 9)}" for _ in range(4)],
+            "mentions": rng.sample(m.refs(), 2), "claims": [], "broken": False}
+
+
+def write(m: Model, root: Path) -> None:
+    content = root / "content"
+    wanted: dict[Path, str] = {root / "archive.toml": f'title = "{m.title}"\nper_page = 2\n'}
+    for stem, a in m.articles.items():
+        front = [f"title: {a['title']}", f"date: {'2021-13-45' if a['broken'] else a['date']}"]
+        if a["publisher"]:
+            front.append(f"publisher: {a['publisher']}")
+        body = " ".join(a["words"]) + ". " + " ".join(f"Here [[{ref}]] spoke." for ref in a["mentions"])
+        body += "".join(f" They said [{c} words]{{claim={c} by=\"{by}\" stance={stance} source={src}}}."
+                        for c, by, stance, src in a["claims"])
+        wanted[content / "articles" / f"{stem}.md"] = "---\n" + "\n".join(front) + "\n---\n" + body + "\n"
+    for eid, e in m.entities.items():
+        aliases = "".join(f"\n  - {alias}" for alias in e["aliases"])
+        wanted[content / "entities" / f"{eid}.md"] = (f"---\nname: {e['name']}\ntype: {e['type']}\naliases:{aliases or ' []'}"
+                                                       f"\n---\n{e['description']}\n")
+    for cid, c in m.claims.items():
+        wanted[content / "claims" / f"{cid}.md"] = f"---\nstatement: {c['statement']}\nabout: {c['about']}\n---\n"
+    for sid, s in m.sources.items():
+        wanted[content / "sources" / f"{sid}.md"] = (f"---\ntitle: {s['title']}\nkind: report\n"
+                                                     f"publisher: {s['publisher']}\n---\n")
+    if m.template is not None:
+        wanted[root / "templates" / "entity.html"] = ('{% extends "base.html" %}{% block main %}<h1>{{ entity.name }}'
+                                                      f'</h1><p>{m.template}</p>{{{{ pager.total }}}}{{% endblock %}}')
+    for path in [p for p in root.rglob("*.md") if p not in wanted] + list((root / "templates").glob("*.html")):
+        if path not in wanted:
+            path.unlink()
+    for path, text in wanted.items():
+        if not path.exists() or path.read_text() != text:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+
+
+def edit(m: Model, rng: random.Random, op: str) -> None:
+    stems = list(m.articles)
+    article = m.articles[rng.choice(stems)] if stems else None
+    if op == "body" and article:
+        article["words"][rng.randrange(4)] = f"changed{rng.randint(0, 99)}"
+    elif op == "mention" and article:
+        article["mentions"].append(rng.choice(m.refs()))
+    elif op == "unmention" and article and article["mentions"]:
+        article["mentions"].pop(rng.randrange(len(article["mentions"])))
+    elif op == "claim" and article and m.claims:
+        by = rng.choice(m.refs())
+        article["claims"].append((rng.choice(list(m.claims)), by, rng.choice(STANCES), rng.choice([*m.sources])))
+    elif op == "retitle" and article:
+        article["title"] = f"Retitled {rng.randint(0, 99)}"
+    elif op == "redate" and article:
+        article["date"] = f"2022-0{rng.randint(1, 9)}-0{rng.randint(1, 9)}"
+    elif op == "add":
+        m.articles[f"new-{rng.randint(0, 999)}"] = random_article(rng, m, len(stems))
+    elif op == "delete" and stems:
+        del m.articles[rng.choice(stems)]
+    elif op == "rename" and stems:
+        stem = rng.choice(stems)
+        m.articles[f"renamed-{rng.randint(0, 999)}"] = m.articles.pop(stem)
+    elif op == "entity" and m.entities:
+        e = m.entities[rng.choice(list(m.entities))]
+        key = rng.choice(["name", "type", "aliases", "description"])
+        e[key] = {"name": f"Renamed {rng.randint(0, 99)}", "type": rng.choice(["person", "group", "event"]),
+                  "aliases": [f"Alias {rng.randint(0, 99)}"], "description": f"Now {rng.randint(0, 99)}."}[key]
+    elif op == "unentity" and len(m.entities) > 3:
+        eid = rng.choice(list(m.entities))
+        if not any(eid in (c["about"]) for c in m.claims.values()) and not any(
+                s["publisher"] == eid for s in m.sources.values()) and not any(
+                a["publisher"] == eid for a in m.articles.values()):
+            del m.entities[eid]
+    elif op == "statement" and m.claims:
+        m.claims[rng.choice(list(m.claims))]["statement"] = f"Restated {rng.randint(0, 99)}"
+    elif op == "source" and m.sources:
+        m.sources[rng.choice(list(m.sources))]["title"] = f"Retitled source {rng.randint(0, 99)}"
+    elif op == "template":
+        m.template = None if m.template else f"Own template {rng.randint(0, 99)}"
+    elif op == "config":
+        m.title = f"Archive {rng.randint(0, 99)}"
+
+
+def site_files(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*")
+            if p.is_file() and p.name != MARKER}
+
+
+OPS = ("body", "mention", "unmention", "claim", "retitle", "redate", "add", "delete", "rename", "entity",
+       "unentity", "statement", "source", "template", "config", "break", "touch")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 2**32), steps=st.lists(st.tuples(st.sampled_from(OPS), st.booleans()), min_size=1,
+                                                   max_size=6))
+def test_incremental_builds_match_clean_builds(tmp_path_factory, seed: int, steps: list[tuple[str, bool]]) -> None:
+    rng = random.Random(seed)
+    root = tmp_path_factory.mktemp("archive")
+    model = initial(rng)
+    write(model, root)
+    builder = Builder(root)
+    assert builder.build(search=False).ok
+    for op, same_process in steps:
+        if not same_process:  # as the next run of `archive build`: only what .archive-cache/ remembers
+            builder = Builder(root)
+        if op == "break" and model.articles:
+            article = model.articles[rng.choice(list(model.articles))]
+            article["broken"] = True
+            write(model, root)
+            before = site_files(root / "site")
+            assert not builder.build(search=False).ok
+            assert site_files(root / "site") == before
+            article["broken"] = False
+        elif op == "touch":
+            for path in (root / "content").rglob("*.md"):
+                os.utime(path)
+        else:
+            edit(model, rng, op)
+        write(model, root)
+        result = builder.build(search=False)
+        clean = root.parent / f"{root.name}-clean"
+        expected = Builder(root, clean, cache="off").build(search=False)
+        assert result.ok == expected.ok and result.diagnostics == expected.diagnostics
+        if result.ok:
+            incremental, fresh = site_files(root / "site"), site_files(clean)
+            assert sorted(incremental) == sorted(fresh), f"after {op}"
+            assert [f for f in fresh if incremental[f] != fresh[f]] == [], f"after {op}"
