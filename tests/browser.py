@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,23 +28,39 @@ def find_chromium() -> Path | None:
     return CHROMIUM if CHROMIUM.is_file() else None
 
 
+_running: dict[str, Any] = {}  # the one Playwright and Chromium of this test run, and how many fixtures use them
+
+
 @pytest.fixture(scope="session")
 def browser():
     """One headless Chromium for the whole session; skips the test when there is none.
 
     Playwright's sync API keeps an event loop marked as running on this thread while it is started, so code
-    under test that calls asyncio.run() must cope with that (generator/search.py does).
+    under test that calls asyncio.run() must cope with that (generator/search.py does). For the same reason a
+    second Playwright cannot start while one runs, and every module that imports this fixture has a session
+    fixture of its own: so they all share the one in `_running`, stopped when the last of them ends.
     """
     chromium = find_chromium()
     if chromium is None:
         pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's chromium to run browser tests")
     sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
-    with sync_api.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+    if not _running:
+        playwright = sync_api.sync_playwright().start()
         try:
-            yield instance
-        finally:
-            instance.close()
+            instance = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        except BaseException:
+            playwright.stop()
+            raise
+        _running.update(playwright=playwright, browser=instance, users=0)
+    _running["users"] += 1
+    try:
+        yield _running["browser"]
+    finally:
+        _running["users"] -= 1
+        if not _running["users"]:
+            _running["browser"].close()
+            _running["playwright"].stop()
+            _running.clear()
 
 
 @pytest.fixture

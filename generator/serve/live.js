@@ -28,7 +28,10 @@
     }
   }
 
-  const events = new EventSource("/__archive/events");
+  // The server's count of builds when it served this page: the stream starts from there, so a build that
+  // finished while the page was still loading makes it reload at once instead of being missed.
+  const epoch = document.currentScript?.dataset.epoch;
+  const events = new EventSource("/__archive/events" + (epoch ? `?since=${encodeURIComponent(epoch)}` : ""));
   events.addEventListener("reload", () => location.reload());
   events.addEventListener("css", () => { hideOverlay(); refreshStyles(); });
   events.addEventListener("errors", (event) => showOverlay(JSON.parse(event.data)));

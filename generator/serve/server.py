@@ -14,17 +14,25 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib.resources import files
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 EVENTS = "/__archive/events"
 SCRIPT = "/__archive/live.js"
 KEEPALIVE = 15.0  # seconds between comments on an idle event stream, so proxies keep it open
+NOT_BUILT = (b'<!doctype html>\n<html lang="en"><meta charset="utf-8"><title>Not built yet</title>\n'
+             b"<body><h1>Not built yet</h1><p>The site has not been built: see the errors. This page reloads "
+             b"when it builds.</p></body></html>\n")
 _TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css", ".json": "application/json",
           ".svg": "image/svg+xml", ".xml": "application/xml", ".wasm": "application/wasm", ".html": "text/html"}
 
 
 class Broadcast:
-    """The last build's outcome, and a way to wait for the next one."""
+    """The last build's outcome, and a way to wait for the next one.
+
+    Every message is numbered (its epoch). A page is served with the epoch it was read at and its event stream
+    starts from there, so a build that finished while the page was loading (before its stream connected) or
+    while the stream was reconnecting is not missed.
+    """
 
     def __init__(self) -> None:
         self.changed = threading.Condition()
@@ -32,12 +40,27 @@ class Broadcast:
         self.event = "reload"
         self.data = ""
         self.closed = False
+        self.last = {"reload": 0, "css": 0}  # the epoch of the latest message of each kind
 
     def publish(self, event: str, data: str = "") -> None:
         with self.changed:
             self.epoch += 1
             self.event, self.data = event, data
+            if event in self.last:
+                self.last[event] = self.epoch
             self.changed.notify_all()
+
+    def missed(self, since: int | None) -> list[tuple[str, str]]:
+        """What a page that has seen everything up to epoch `since` needs to be told now (call with the
+        lock held): a reload or a style refresh it missed, then the errors while the build is broken."""
+        messages = []
+        if since is not None and self.last["reload"] > since:
+            messages.append(("reload", ""))
+        elif since is not None and self.last["css"] > since:
+            messages.append(("css", ""))
+        if self.event == "errors":
+            messages.append(("errors", self.data))
+        return messages
 
     def close(self) -> None:
         with self.changed:
@@ -87,15 +110,18 @@ def _handler(site: Path, broadcast: Broadcast) -> type[BaseHTTPRequestHandler]:
             if needs_slash:  # relative links inside the page only work from the folder's own URL
                 location = url.path + "/" + (f"?{url.query}" if url.query else "")
                 return self.send(HTTPStatus.MOVED_PERMANENTLY, "text/plain", b"", {"Location": location}, head)
+            # Read before the file: a build that lands between the two then makes the page reload once more,
+            # while the other order could label a page from the previous build as current.
+            epoch = broadcast.epoch
             status = HTTPStatus.OK
             if target is None:
                 status, target = HTTPStatus.NOT_FOUND, site / "404.html"
-                if not target.is_file():
-                    return self.send(status, "text/plain; charset=utf-8", b"Not found\n", head=head)
+                if not target.is_file():  # no site yet (the first build failed): a page that can still reload
+                    return self.send(status, "text/html; charset=utf-8", _inject(NOT_BUILT, epoch), head=head)
             kind = _TYPES.get(target.suffix) or mimetypes.guess_type(target.name)[0] or "application/octet-stream"
             body = target.read_bytes()
             if kind == "text/html":
-                body = _inject(body)
+                body = _inject(body, epoch)
                 kind = "text/html; charset=utf-8"
             self.send(status, kind, body, head=head)
 
@@ -112,16 +138,19 @@ def _handler(site: Path, broadcast: Broadcast) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(body)
 
         def stream(self) -> None:
-            """Server-Sent Events: the current state at once, then one message per build."""
+            """Server-Sent Events: what the page missed since the epoch it was served at (or, reconnecting,
+            since the last message it got), the errors while the build is broken, then one message per build."""
+            with broadcast.changed:  # subscribed before answering: once a client has the headers, it misses nothing
+                seen = broadcast.epoch
+                missed = broadcast.missed(_since(self.headers.get("Last-Event-ID"), urlsplit(self.path).query))
             self.send_response(HTTPStatus.OK)
             self.send_header("Content-Type", "text/event-stream")
             self.send_header("Cache-Control", "no-store")
             self.end_headers()
             self.close_connection = True
-            seen = broadcast.epoch
             try:
-                if broadcast.event == "errors":
-                    self.message("errors", broadcast.data)
+                for event, data in missed:
+                    self.message(event, data, seen)
                 while True:
                     with broadcast.changed:
                         broadcast.changed.wait_for(lambda: broadcast.epoch != seen or broadcast.closed, KEEPALIVE)
@@ -130,23 +159,32 @@ def _handler(site: Path, broadcast: Broadcast) -> type[BaseHTTPRequestHandler]:
                         fresh = broadcast.epoch != seen
                         seen, event, data = broadcast.epoch, broadcast.event, broadcast.data
                     if fresh:
-                        self.message(event, data)
+                        self.message(event, data, seen)
                     else:
                         self.wfile.write(b": keep-alive\n\n")
                         self.wfile.flush()
             except (BrokenPipeError, ConnectionResetError):
                 return
 
-        def message(self, event: str, data: str) -> None:
-            lines = "".join(f"data: {line}\n" for line in (data or str(broadcast.epoch)).split("\n"))
-            self.wfile.write(f"event: {event}\n{lines}\n".encode())
+        def message(self, event: str, data: str, epoch: int) -> None:
+            # the id comes back as Last-Event-ID when EventSource reconnects after a dropped connection
+            lines = "".join(f"data: {line}\n" for line in (data or str(epoch)).split("\n"))
+            self.wfile.write(f"event: {event}\nid: {epoch}\n{lines}\n".encode())
             self.wfile.flush()
 
     return Handler
 
 
-def _inject(html: bytes) -> bytes:
-    tag = f'<script src="{SCRIPT}"></script>'.encode()
+def _since(last_event_id: str | None, query: str) -> int | None:
+    """The epoch a connecting page has seen: its last message's id, else the one it was served at."""
+    for raw in (last_event_id, *parse_qs(query).get("since", [])[-1:]):
+        if raw and raw.strip().isdigit():
+            return int(raw)
+    return None
+
+
+def _inject(html: bytes, epoch: int) -> bytes:
+    tag = f'<script src="{SCRIPT}" data-epoch="{epoch}"></script>'.encode()
     end = html.rfind(b"</body>")
     return html[:end] + tag + html[end:] if end >= 0 else html + tag
 

@@ -5,11 +5,13 @@ watchdog callbacks only record paths; `wait` debounces (editors save in several 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
+from watchdog.observers.api import ObservedWatch
 from watchdog.observers.polling import PollingObserver
 
 from ..config import CONFIG_FILE
@@ -37,25 +39,44 @@ class _Recorder(FileSystemEventHandler):
 
 class Watcher:
     def __init__(self, root: Path, *, poll: bool = False):
-        self.root = root.resolve()
+        # Absolute but not resolved: events name paths under each folder as it was scheduled, so a content/
+        # that is a symlink to somewhere else must not be resolved away from the root.
+        self.root = Path(os.path.abspath(root))
         self.observer = PollingObserver(timeout=0.5) if poll else Observer()
         self.changes: set[Path] = set()
         self.lock = threading.Lock()
         self.wake = threading.Event()
-        recorder = _Recorder(self)
-        self.observer.schedule(recorder, str(self.root), recursive=False)  # archive.toml, new folders
+        self.recorder = _Recorder(self)
+        self.watches: dict[str, ObservedWatch] = {}
+        self.observer.schedule(self.recorder, str(self.root), recursive=False)  # archive.toml, new folders
         for name in WATCHED:
-            if (self.root / name).is_dir():
-                self.observer.schedule(recorder, str(self.root / name), recursive=True)
+            self._watch(name)
+
+    def _watch(self, name: str) -> None:
+        """Watch one of the WATCHED folders, anew if it was made (or deleted and made again) while serving:
+        the root is watched only one level deep, and a watch on a deleted folder has ended with it."""
+        folder = self.root / name
+        if not folder.is_dir():
+            return
+        # (called before start, then only from the observer's event thread: no lock of our own is needed)
+        old = self.watches.pop(name, None)
+        if old is not None:
+            try:
+                self.observer.unschedule(old)
+            except KeyError:  # already gone
+                pass
+        self.watches[name] = self.observer.schedule(self.recorder, str(folder), recursive=True)
 
     def record(self, path: Path) -> None:
         try:
-            relative = path.resolve().relative_to(self.root)
+            relative = Path(os.path.abspath(path)).relative_to(self.root)
         except ValueError:
             return
         parts = relative.parts
         if not parts or _ignored(parts[-1]):
             return
+        if len(parts) == 1 and parts[0] in WATCHED and (self.root / parts[0]).is_dir():
+            self._watch(parts[0])  # (files already in it are read by the rebuild this change starts)
         if parts[0] in WATCHED or relative.as_posix() == CONFIG_FILE:
             with self.lock:
                 self.changes.add(relative)
