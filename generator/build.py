@@ -8,6 +8,7 @@ The result is byte-identical to a clean build; tests/test_incremental.py holds i
 """
 from __future__ import annotations
 
+import gc
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -25,7 +26,8 @@ from .render.env import builtin_theme, make_env, template_digests
 from .render.pages import Page
 from .render.site import render_site
 from .render.views import Graph
-from .render.urls import output_file
+from .render.paginate import page_of
+from .render.urls import output_file, page_path
 from .resolve import resolve
 from .search import BUNDLE, SearchFailed, index_site, refresh_index
 from .write import SiteWriter, check_output, site_id
@@ -105,6 +107,21 @@ def _theme_stamps(root: Path) -> dict[str, tuple[int, int]]:
     return stamps
 
 
+def _unchanged(state: State, found: list[Found], problems: list[Diagnostic]) -> bool:
+    """Whether every content file is as the last build read it (by size and time, as make does)."""
+    return problems == state.load_problems and len(found) == len(state.stamps) and all(
+        (known := state.stamps.get(f.path)) is not None and known[0] == f.stamp and f.stamp[1] + RACY_NS < known[2]
+        for f in found)
+
+
+def _listing_pages(base: str, oldest_first: list[str] | tuple[str, ...], slugs: set[str], per_page: int) -> set[str]:
+    """The pages of a newest-first list of articles that show these ones."""
+    if not slugs:
+        return set()
+    newest_first = {slug: len(oldest_first) - i for i, slug in enumerate(oldest_first)}
+    return {page_of(base, -(-newest_first[slug] // per_page)) for slug in slugs if slug in newest_first}
+
+
 class Builder:
     def __init__(self, root: Path, out: Path | None = None, *, strict: bool = False, cache: CacheUse = "on"):
         """`cache`: "on" to use and update .archive-cache/, "read" to only use it (a builder that only checks),
@@ -124,17 +141,24 @@ class Builder:
 
     # ---- load, parse, resolve: also all of `archive check` ------------------------------------
 
-    def check(self, clock: Clock | None = None) -> tuple[Config, Archive | None, list[Diagnostic], list[Found]]:
+    def check(self, clock: Clock | None = None, files: tuple[list[Found], list[Diagnostic]] | None = None
+              ) -> tuple[Config, Archive | None, list[Diagnostic], list[Found]]:
         clock = clock or Clock()
         if not (self.root / CONFIG_FILE).is_file():
             raise NotAnArchive(f"no {CONFIG_FILE} in {self.root}: run inside an archive, or give its folder with -C DIR")
         config, diagnostics = load_config(self.root)
-        found, problems = find(self.root)
+        found, problems = files or find(self.root)
         self.load_problems = problems
         diagnostics += problems
         clock.lap("load")
         docs: list[Document] = []
-        for doc, problems in self._parse(found):
+        gc.disable()  # parsing makes millions of objects and next to no cycles: collecting would only rescan them
+        try:
+            parsed = self._parse(found)
+        finally:
+            gc.enable()
+            gc.freeze()  # nor should later stages rescan them: the build ends with gc.unfreeze()
+        for doc, problems in parsed:
             diagnostics += problems
             if doc is not None:
                 docs.append(doc)
@@ -177,6 +201,12 @@ class Builder:
         self.stamps = {path: self.stamps[path] for path in digests}
         return [self.parsed[f.path][1] for f in found]
 
+    def warm(self) -> None:
+        """Read every parse into memory (a `serve` started on an unchanged site took the no-change path, and
+        its first rebuild should not wait for the cache)."""
+        if not self.parsed:
+            self._parse(find(self.root)[0])
+
     def _hydrate(self, doc: Document) -> Document:
         """Give a document from the cache its text and tokens back, by parsing its file again."""
         file = SourceFile(doc.path, doc.kind, (self.root / doc.path).read_bytes())
@@ -190,6 +220,12 @@ class Builder:
 
     def build(self, *, search: bool = True, keep_search: bool = False) -> BuildResult:
         """Build the site; with `keep_search` (and no `search`), the previous site's search index is kept."""
+        try:
+            return self._build(search, keep_search)
+        finally:
+            gc.unfreeze()
+
+    def _build(self, search: bool, keep_search: bool) -> BuildResult:
         clock = Clock()
         if not (self.root / CONFIG_FILE).is_file():
             raise NotAnArchive(f"no {CONFIG_FILE} in {self.root}: run inside an archive, or give its folder with -C DIR")
@@ -199,10 +235,11 @@ class Builder:
         state = self.state if self.state and self.state.settings == settings else None
         if state and site_id(self.out) != state.build_id:
             state = None  # the site is not as our last build left it: rebuild all of it
-        if state and state.theme == theme and (state.searched or not search) and self._unchanged(state):
+        files = find(self.root)
+        if state and state.theme == theme and (state.searched or not search) and _unchanged(state, *files):
             clock.lap("load")
             return BuildResult(state.diagnostics, None, state.pages, self.out, clock.times, state.counts)
-        config, archive, diagnostics, _ = self.check(clock)
+        config, archive, diagnostics, _ = self.check(clock, files)
         if archive is None:
             self.save()
             return BuildResult(diagnostics, timings=clock.times)
@@ -210,7 +247,7 @@ class Builder:
         templates = template_digests(env, PAGE_TEMPLATES)
         graph = Graph(archive, hydrate=self._hydrate)
         snap = snapshot(archive)
-        is_stale = self._staleness(state, snap, templates)
+        is_stale = self._staleness(state, snap, templates, archive, config.per_page)
         clock.lap("plan")
         writer = SiteWriter(self.out, state.outputs if state else None)
         try:
@@ -251,15 +288,8 @@ class Builder:
         self.save()
         return BuildResult(diagnostics, archive, pages, self.out, clock.times, counts, written)
 
-    def _unchanged(self, state: State) -> bool:
-        """Whether every content file is as the last build read it (by size and time, as make does)."""
-        found, problems = find(self.root)
-        self.load_problems = problems
-        return problems == state.load_problems and len(found) == len(state.stamps) and all(
-            (known := state.stamps.get(f.path)) is not None and known[0] == f.stamp and f.stamp[1] + RACY_NS < known[2]
-            for f in found)
-
-    def _staleness(self, state: State | None, snap: Snapshot, templates: dict[str, str]):
+    def _staleness(self, state: State | None, snap: Snapshot, templates: dict[str, str], archive: Archive,
+                   per_page: int):
         """Which pages to render: all without a trusted last build, else those that `changes.stale` names, those
         whose template changed, new ones, and the home page (it shows a little of everything)."""
         if state is None:
@@ -267,11 +297,18 @@ class Builder:
         changes: Stale = stale(state.snapshot, snap)
         retemplated = {name for name, digest in templates.items() if state.templates.get(name) != digest}
         indexes = {"index:" + name for name in changes.indexes}
+        listed = _listing_pages(page_path("articles"), snap.order, changes.retitled, per_page)
+        for key, slugs in changes.rows.items():
+            kind, rid = key[0], key[2:]
+            rows = archive.entity_articles.get(rid) if kind == "e" else archive.source_citers.get(rid)
+            if rows is not None:
+                base = page_path("entity" if kind == "e" else "source", rid)
+                listed |= {base} | _listing_pages(base, rows, slugs, per_page)
         outputs = state.outputs
 
         def is_stale(page: Page) -> bool:
             return (page.key in changes.records or page.key in indexes or page.template in retemplated
-                    or page.key == "home" or output_file(page.path) not in outputs)
+                    or page.key == "home" or page.path in listed or output_file(page.path) not in outputs)
         return is_stale
 
     def save(self) -> None:

@@ -6,7 +6,9 @@ records its pages show (`shows`). Between two builds:
 
 - a record whose `full` digest changed is stale, and so are the records whose pages list it with its details:
   an article's entities (the sentence of the mention), claims (the wording) and sources (the citers), and a
-  claim's entities and sources (the counts of its appearances);
+  claim's entities and sources (the counts of its appearances); where the list did not move (an edit that
+  changed neither the article's date nor what it links), only the first page (with the counts) and the page
+  listing the article are;
 - a record whose `summary` changed makes stale every page that names it: the records it shows and that show
   it, in both builds (removing a mention must update the old entity's page), the entities mentioned beside an
   entity, and an article's neighbours (previous/next links).
@@ -42,8 +44,11 @@ class Snapshot:
 
 @dataclass
 class Stale:
-    records: set[Key]
-    indexes: set[str]  # of "articles", "entities", "claims", "sources"
+    records: set[Key]  # every page of these is stale
+    # an entity's or source's first page, and those where these articles are listed (their list did not move)
+    rows: dict[Key, set[str]]
+    indexes: set[str]  # of "articles", "entities", "claims", "sources": every page of these is stale
+    retitled: set[str]  # articles whose line in the article index changed (where they are listed is stale)
 
 
 def snapshot(archive: Archive) -> Snapshot:
@@ -110,10 +115,21 @@ def _neighbours(order: tuple[str, ...]) -> dict[str, tuple[str | None, str | Non
 def stale(old: Snapshot, new: Snapshot) -> Stale:
     changed = {k for k in old.full.keys() | new.full.keys() if old.full.get(k) != new.full.get(k)}
     renamed = {k for k in changed if old.summary.get(k) != new.summary.get(k)}
+    moved = old.order != new.order
     records = set(changed)
+    rows: dict[Key, set[str]] = defaultdict(set)
     for key in changed:
         spread = _FULL_SPREAD[key[0]]
-        records.update(k for k in chain(old.shows.get(key, ()), new.shows.get(key, ())) if k[0] in spread)
+        was, now = set(old.shows.get(key, ())), set(new.shows.get(key, ()))
+        for target in was | now:
+            if target[0] not in spread:
+                continue
+            if key[0] == "c":  # an entity's or a source's first page lists the claim, with counts
+                rows[target]
+            elif target[0] != "c" and target in was and target in now and not moved:
+                rows[target].add(key[2:])  # the article keeps its place in the target's list: only its row changed
+            else:
+                records.add(target)
     if any(k[0] != "a" for k in renamed):  # who names an entity, claim or source: the reverse of `shows`
         for snap in (old, new):
             shown_by = _reverse(snap.shows)
@@ -122,7 +138,6 @@ def stale(old: Snapshot, new: Snapshot) -> Stale:
                 if key[0] == "e":  # the entities mentioned beside it list it among theirs
                     for article in shown_by.get(key, ()):
                         records.update(k for k in snap.shows.get(article, ()) if k[0] == "e")
-    moved = old.order != new.order
     if moved or renamed:
         before, after = _neighbours(old.order), _neighbours(new.order)
         for slug in set(before) | set(after):
@@ -130,7 +145,7 @@ def stale(old: Snapshot, new: Snapshot) -> Stale:
             if was != now or any(n and "a:" + n in renamed for n in (*was, *now)):
                 records.add("a:" + slug)
     indexes: set[str] = set()
-    if moved or any(k[0] == "a" for k in renamed):
+    if moved:
         indexes.add("articles")
     if any(k[0] == "c" for k in changed):
         indexes.add("claims")
@@ -138,7 +153,8 @@ def stale(old: Snapshot, new: Snapshot) -> Stale:
         counted = any(_linked(old, k, kind) != _linked(new, k, kind) for k in changed if k[0] == "a")
         if counted or any(k[0] == kind for k in renamed | (old.full.keys() ^ new.full.keys())):
             indexes.add(index)
-    return Stale(records, indexes)
+    rows = {key: slugs for key, slugs in rows.items() if key not in records}
+    return Stale(records, rows, indexes, {k[2:] for k in renamed if k[0] == "a"})
 
 
 def _linked(snap: Snapshot, key: Key, kind: str) -> set[Key]:

@@ -5,9 +5,12 @@ import difflib
 from dataclasses import dataclass
 from typing import Iterable, Literal
 
+from .pickling import by_fields
+
 Severity = Literal["error", "warning"]
 
 
+@by_fields
 @dataclass(frozen=True, slots=True, order=True)
 class Diagnostic:
     path: str
@@ -20,6 +23,7 @@ class Diagnostic:
         return f"{self.path}:{self.line}:{self.col}: {self.severity}: {self.message}"
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Loc:
     """A position in a source file: 1-based line and column, path relative to the project root."""

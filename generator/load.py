@@ -1,6 +1,7 @@
 """load: find the content files of an archive; read a file's bytes only when its parse is not cached."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,9 +20,9 @@ class Found:
     stamp: tuple[int, int]  # size and modification time in nanoseconds
 
 
-def _ignored(path: Path) -> bool:
-    """Hidden files and editors' temporary files."""
-    return any(part.startswith((".", "~", "#")) for part in path.parts) or path.name.endswith(("~", ".swp", ".tmp"))
+def _ignored(name: str) -> bool:
+    """Hidden files and folders, and editors' temporary files."""
+    return name.startswith((".", "~", "#")) or name.endswith(("~", ".swp", ".tmp"))
 
 
 def find(root: Path) -> tuple[list[Found], list[Diagnostic]]:
@@ -30,18 +31,22 @@ def find(root: Path) -> tuple[list[Found], list[Diagnostic]]:
     problems: list[Diagnostic] = []
     if not content.is_dir():
         return files, [Loc("content").error("no content/ folder: put articles in content/articles/")]
-    for path in sorted(content.rglob("*.md")):
-        relative = path.relative_to(content)
-        if _ignored(relative) or not path.is_file():
-            continue
-        rel = path.relative_to(root).as_posix()
-        kind = FOLDERS.get(relative.parts[0]) if len(relative.parts) > 1 else None
-        if kind is None:
-            problems.append(Loc(rel).warning(
-                "not in content/articles/, entities/, claims/ or sources/: ignored"))
-            continue
-        stat = path.stat()
-        files.append(Found(rel, kind, (stat.st_size, stat.st_mtime_ns)))
+    for folder, subfolders, names in os.walk(content):  # os.walk: a third of the time of Path.rglob
+        subfolders[:] = sorted(name for name in subfolders if not _ignored(name))
+        parts = Path(folder).relative_to(root).parts
+        kind = FOLDERS.get(parts[1]) if len(parts) > 1 else None
+        for name in sorted(n for n in names if n.endswith(".md") and not _ignored(n)):
+            path = os.path.join(folder, name)
+            rel = "/".join((*parts, name))
+            if kind is None:
+                problems.append(Loc(rel).warning("not in content/articles/, entities/, claims/ or sources/: ignored"))
+                continue
+            try:
+                stat = os.stat(path)
+            except OSError:  # a dangling link
+                continue
+            files.append(Found(rel, kind, (stat.st_size, stat.st_mtime_ns)))
+    files.sort(key=lambda f: f.path.split("/"))  # as paths sort: folder by folder
     return files, problems
 
 

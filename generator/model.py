@@ -12,6 +12,7 @@ from typing import Any, Literal
 from markdown_it.token import Token
 
 from .diagnostics import Loc
+from .pickling import by_fields
 
 Kind = Literal["article", "entity", "claim", "source"]
 STANCES = ("asserts", "reports", "supports", "disputes")
@@ -38,6 +39,7 @@ def content_digest(data: bytes) -> str:
 # ---- parse stage ------------------------------------------------------------------------------
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Excerpt:
     """The sentence around an annotation, with the annotated range marked by offsets."""
@@ -47,6 +49,7 @@ class Excerpt:
     end: int
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class MentionRef:
     ref: str
@@ -54,6 +57,7 @@ class MentionRef:
     excerpt: Excerpt
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class ClaimSpan:
     claim: str
@@ -67,6 +71,7 @@ class ClaimSpan:
     excerpt: Excerpt
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Field:
     """A front-matter value with the location of its value (or key, when the value is absent)."""
@@ -76,6 +81,7 @@ class Field:
     key_loc: Loc | None = None  # where its key is written, in a mapping: problems with the key point there
 
 
+@by_fields
 @dataclass(slots=True)
 class Document:
     """One parsed file: front matter fields, body tokens and the annotations found in the body.

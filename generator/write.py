@@ -3,7 +3,8 @@
 With the manifest of the site as the last build left it, only the files whose bytes changed are written and
 moved in, and the files no longer produced are deleted: an unchanged page keeps its file and its modification
 time, so that a deploy (rsync, object stores) uploads only what changed. Without one (a first build, or a
-site changed by someone else), the whole site is written to the new folder and swapped in with two renames.
+site changed by another build), the whole site is written to the new folder and swapped in with two renames;
+that is also what removes a file put into `site/` by hand (`archive build --no-cache`).
 """
 from __future__ import annotations
 
@@ -11,11 +12,10 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Iterator
 
 from .model import content_digest
 
-BUNDLE = "pagefind"  # the search index: search.py writes it after the pages
+BUNDLE = "pagefind"  # the search index: search.py writes it after the pages, nothing else touches it
 MARKER = ".archive-site"  # marks a folder as ours, so that replacing it can lose nothing an editor wrote
 
 
@@ -97,7 +97,7 @@ class SiteWriter:
             target = self.out / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(self.dir / relative, target)
-        gone = set(self._files()) - self.outputs.keys()  # pages of removed records, and anything put here by hand
+        gone = self.previous.keys() - self.outputs.keys()
         for relative in gone:
             (self.out / relative).unlink(missing_ok=True)
             for folder in (self.out / relative).parents:  # the folders it leaves empty go too
@@ -107,15 +107,6 @@ class SiteWriter:
         (self.out / MARKER).write_text(marker)
         shutil.rmtree(self.dir, ignore_errors=True)
         return len(self.changed) + len(gone)
-
-    def _files(self) -> Iterator[str]:
-        """The files of the current site, but the marker and the search bundle (indexed after the pages)."""
-        for folder, subfolders, files in os.walk(self.out):
-            if folder == str(self.out):
-                subfolders[:] = [name for name in subfolders if name != BUNDLE]
-                files = [name for name in files if name != MARKER]
-            base = Path(folder).relative_to(self.out).as_posix()
-            yield from (name if base == "." else f"{base}/{name}" for name in files)
 
     def discard(self) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)

@@ -26,6 +26,7 @@ WARNING = {"content/articles/w.md": HEAD + "[[Ned Price]] spoke.\n"}
 ERROR = {"content/articles/e.md": "---\ntitle: E\ndate: 2021-13-45\n---\n"}
 WARNING_LINE = "content/articles/w.md:5:1: warning: unknown entity 'Ned Price': created it implicitly"
 ERROR_LINE = "content/articles/e.md:3:7: error: 'date' is not a valid date: '2021-13-45' (month must be in 1..12)"
+UP_TO_DATE = re.compile(r"^up to date: \d+ pages? \(\d+ articles?, .*\) in .+, checked in \d+\.\d\d s: 0 errors, 0 warnings$")
 BUILT = re.compile(r"^built \d+ pages? \(\d+ articles?, \d+ entit(?:y|ies), \d+ claims?, \d+ sources?\) into (?P<out>.+) "
                    r"in \d+\.\d\d s: (?P<summary>.+)$")
 
@@ -305,19 +306,41 @@ def test_output_that_cannot_be_created_is_a_usage_error(make_archive, run, tmp_p
     assert result.err == f"archive: error: cannot write the site to {out}: File exists: {tmp_path / 'a-file'}\n"
 
 
-def test_a_build_replaces_the_previous_site_completely(make_archive, run) -> None:
+def test_a_rebuild_deletes_the_pages_of_deleted_files(make_archive, run) -> None:
     root = make_archive(CLEAN, CONFIG)
     assert run("build", "-C", root).code == 0
     assert (root / "site" / "articles" / "b" / "index.html").is_file()
-    (root / "site" / "stray.txt").write_text("left by hand")
     (root / "content" / "articles" / "b.md").unlink()
     assert run("build", "-C", root).code == 0
     site = root / "site"
     assert not (site / "articles" / "b").exists()
-    assert not (site / "stray.txt").exists()
     assert (site / "articles" / "a" / "index.html").is_file() and (site / MARKER).is_file()
     assert "articles/b/" not in (site / "sitemap.xml").read_text()
     assert sorted(p.name for p in root.iterdir()) == [CACHE, "archive.toml", "content", "site"]  # no staging folder
+
+
+def test_a_build_without_cache_replaces_the_previous_site_completely(make_archive, run) -> None:
+    root = make_archive(CLEAN, CONFIG)
+    assert run("build", "-C", root).code == 0
+    before = files_of(root / "site")
+    (root / "site" / "stray.txt").write_text("left by hand")
+    assert run("build", "-C", root, "--no-cache").code == 0
+    assert not (root / "site" / "stray.txt").exists()
+    pages = lambda files: sorted(f for f in files if not f.startswith("pagefind/"))  # noqa: E731 (names vary)
+    assert pages(files_of(root / "site")) == pages(before)
+
+
+def test_a_build_with_nothing_changed_writes_nothing(make_archive, run) -> None:
+    root = make_archive(CLEAN, CONFIG)
+    assert run("build", "-C", root).code == 0
+    long_ago = 1_600_000_000  # the cache trusts sizes and times only of files not modified just now
+    for path in (root / "content").rglob("*.md"):
+        os.utime(path, (long_ago, long_ago))
+    assert run("build", "-C", root).code == 0  # reads the files whose times changed: same bytes, nothing to do
+    stamps = {p: p.stat().st_mtime_ns for p in (root / "site").rglob("*")}
+    result = run("build", "-C", root)
+    assert result.code == 0 and UP_TO_DATE.match(result.out.strip())
+    assert {p: p.stat().st_mtime_ns for p in (root / "site").rglob("*")} == stamps
 
 
 def test_a_failed_build_keeps_the_previous_site(make_archive, run) -> None:

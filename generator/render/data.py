@@ -19,28 +19,36 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def archive_json(archive: Archive) -> bytes:
-    """The cross-reference graph, with exactly the keys and orderings of the output contract."""
-    data = {
-        "version": 1,
-        "articles": [{
+    """The cross-reference graph, with exactly the keys and orderings of the output contract.
+
+    One record a line: a diff between two exports shows the records that changed, and Python's C encoder
+    (which pretty-printing would bypass) writes it in a fraction of the time.
+    """
+    lists = {
+        "articles": ({
             "slug": a.slug, "title": a.title, "date": a.iso_date, "url": page_path("article", a.slug),
             "publisher": a.publisher, "wire": a.wire, "authors": a.authors, "tags": a.tags,
             "entities": a.entities, "claims": a.claims, "sources": a.sources,
-        } for a in archive.articles],
-        "entities": [{
+        } for a in archive.articles),
+        "entities": ({
             "id": e.id, "name": e.name, "type": e.type, "aliases": e.aliases, "implicit": e.implicit,
             "url": page_path("entity", e.id), "articles": archive.entity_articles[e.id],
-        } for e in archive.entities.values()],
-        "claims": [{
+        } for e in archive.entities.values()),
+        "claims": ({
             "id": c.id, "statement": c.statement, "implicit": c.implicit, "url": page_path("claim", c.id),
             "appearances": [{"article": x.article, "text": x.text, "by": x.by, "source": x.source,
                              "stance": x.stance} for x in c.appearances],
-        } for c in archive.claims.values()],
-        "sources": [{
+        } for c in archive.claims.values()),
+        "sources": ({
             "id": s.id, "title": s.title, "kind": s.kind, "url": s.url, "cited_by": archive.source_citers[s.id],
-        } for s in archive.sources.values()],
+        } for s in archive.sources.values()),
     }
-    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
+    dump = json.JSONEncoder(ensure_ascii=False).encode
+    parts = []
+    for name, records in lists.items():
+        lines = ",\n".join(map(dump, records))
+        parts.append(f'"{name}": [\n{lines}\n]' if lines else f'"{name}": []')
+    return ('{"version": 1,\n' + ",\n".join(parts) + "}\n").encode()
 
 
 def xml_text(text: str) -> str:

@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 from ..config import Config
 from ..model import Archive
 from .highlight import highlight_source
-from .paginate import Pager, paginate
+from .paginate import Pager, page_of, paginate
 from .urls import page_path
 from .views import Graph
 
@@ -33,7 +33,7 @@ def _paged(key: str, template: str, base: str, count: int, per: int, items: Call
     """The pages of a long list; the list itself is made only when one of them is rendered."""
     pagers = cache(lambda: paginate(items(), per, base))
     for n in range(max(1, -(-count // per))):
-        path = base if n == 0 else f"{base}page/{n + 1}/"
+        path = page_of(base, n + 1)
         yield Page(path, template, key, lambda n=n: {**context(pagers()[n]), "pager": pagers()[n]})
 
 

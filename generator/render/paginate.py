@@ -7,6 +7,11 @@ from typing import Generic, Sequence, TypeVar
 T = TypeVar("T")
 
 
+def page_of(base: str, number: int) -> str:
+    """The site path of page `number` of the list whose first page is at `base`."""
+    return base if number == 1 else f"{base}page/{number}/"
+
+
 @dataclass(frozen=True, slots=True)
 class Pager(Generic[T]):
     items: Sequence[T]
@@ -17,7 +22,7 @@ class Pager(Generic[T]):
     per_page: int
 
     def path(self, number: int) -> str:
-        return self.base if number == 1 else f"{self.base}page/{number}/"
+        return page_of(self.base, number)
 
     @property
     def here(self) -> str:

@@ -73,6 +73,7 @@ def serve(root: Path, out: Path | None, host: str, port: int, *, strict: bool = 
     lines = _report(result)
     if not result.ok:
         server.show_errors(lines)
+    builder.warm()
     lock, builds = threading.Lock(), [0]
     indexer = _Indexer(site, load_config(root)[0].language, lock, builds)
     watcher = Watcher(root, poll=poll)
