@@ -132,6 +132,7 @@ class Builder:
             check_output(self.out, root)
         self.cache = Cache(root, cache)
         self.persist = cache == "on"
+        self.autosave = True  # save the cache after every build (serve saves once, when it stops)
         state = self.cache.get("state")
         self.state: State | None = state if isinstance(state, State) else None
         self.parsed: dict[str, tuple[str, Parsed]] = {}  # path -> (digest, parse) of this process's builds
@@ -241,7 +242,8 @@ class Builder:
             return BuildResult(state.diagnostics, None, state.pages, self.out, clock.times, state.counts)
         config, archive, diagnostics, _ = self.check(clock, files)
         if archive is None:
-            self.save()
+            if self.autosave:
+                self.save()
             return BuildResult(diagnostics, timings=clock.times)
         env = make_env(self.root)
         templates = template_digests(env, PAGE_TEMPLATES)
@@ -285,7 +287,8 @@ class Builder:
             except SearchFailed as failed:
                 diagnostics = sorted(diagnostics + [Loc(CONFIG_FILE).error(str(failed))])
             clock.lap("search index")
-        self.save()
+        if self.autosave:
+            self.save()
         return BuildResult(diagnostics, archive, pages, self.out, clock.times, counts, written)
 
     def _staleness(self, state: State | None, snap: Snapshot, templates: dict[str, str], archive: Archive,

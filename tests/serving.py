@@ -172,10 +172,14 @@ class Server:
         """Every live process of the server's session (the server and anything it started)."""
         return session_processes(self.process.pid)
 
-    def stop(self) -> int:
-        """Ctrl-C: SIGINT to the server's process group, as a terminal sends it; its exit status."""
+    def stop(self, how: signal.Signals = signal.SIGINT) -> int:
+        """Ctrl-C: SIGINT to the server's process group, as a terminal sends it (or SIGTERM to the server
+        alone, as `kill` sends it); its exit status."""
         if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGINT)
+            if how == signal.SIGINT:
+                os.killpg(self.process.pid, signal.SIGINT)
+            else:
+                os.kill(self.process.pid, how)
         try:
             self.process.wait(timeout=TIMEOUT)
         finally:

@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import signal
 import socket
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -272,8 +274,6 @@ def test_ctrl_c_stops_the_server_cleanly_and_frees_the_port(server, archive):
     with server.events() as stream:
         edit(archive, ARTICLE, {OLD_TEXT: NEW_TEXT})  # a rebuild, so that the search indexer has run too
         assert stream.next()[0] == "reload"
-        # Known bug, not tested here: Ctrl-C while the indexer runs also kills Pagefind (same process group),
-        # and the indexer then waits for it for up to 60 s. So stop once the refreshed index is in place.
         wait_until(lambda: search_index_id(server.site) not in (first_index, None), "the search index refresh")
         wait_until(lambda: server.session_processes() == [server.process.pid], "Pagefind to exit")
         with server.events() as idle:  # an open event stream must not keep the server alive
@@ -289,6 +289,30 @@ def test_ctrl_c_stops_the_server_cleanly_and_frees_the_port(server, archive):
         again.bind(("127.0.0.1", server.port))
     leftovers = [path.name for path in archive.iterdir() if path.name.startswith(".site.")]
     assert leftovers == [], "no staging or search-index folder is left beside the site"
+
+
+def test_ctrl_c_while_the_search_index_is_refreshed_stops_at_once(server, archive):
+    with server.events() as stream:
+        edit(archive, ARTICLE, {OLD_TEXT: NEW_TEXT})
+        assert stream.next()[0] == "reload"
+    started = time.monotonic()
+    assert server.stop() == 0  # Pagefind gets the SIGINT too; the server does not wait for it
+    assert time.monotonic() - started < 4
+    assert [path.name for path in archive.iterdir() if path.name.startswith(".site.")] == []
+
+
+def test_sigterm_stops_the_server_cleanly(server):
+    assert server.stop(signal.SIGTERM) == 0
+    assert server.out[-1] == "stopping" and server.stderr == ""
+
+
+def test_the_site_is_served_under_its_base_url_path_too(shared):
+    """The 404 page works at any depth by linking from the base URL's path (`/basic/` in the fixture)."""
+    assert shared.get("/basic" + ARTICLE_URL).body == shared.get(ARTICLE_URL).body
+    missing = shared.get("/basic/no/such/page/")
+    assert missing.status == 404
+    stylesheet = re.search(rb'href="([^"]*style\.css)"', missing.body)[1].decode()
+    assert stylesheet.startswith("/basic/") and shared.get(stylesheet).status == 200
 
 
 @pytest.mark.parametrize("host, reason", [("127.0.0.1", "Address already in use"),

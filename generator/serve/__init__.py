@@ -7,15 +7,20 @@ does not wait for Pagefind; until then the previous index answers.
 from __future__ import annotations
 
 import shutil
+import signal
 import sys
 import threading
+import traceback
 import webbrowser
 from pathlib import Path
+from urllib.parse import urlparse
 
-from ..build import Builder, BuildResult
-from ..config import load_config
+from ..build import Builder, BuildResult, NotAnArchive
+from ..config import CONFIG_FILE, load_config
+from ..diagnostics import Loc
 from ..search import SearchFailed, index_site, install_bundle, next_bundle
 from .server import PreviewServer
+from ..write import UnsafeOutput
 from .watcher import Watcher
 
 
@@ -50,8 +55,10 @@ class _Indexer:
             shutil.rmtree(fresh, ignore_errors=True)
 
     def stop(self) -> None:
+        """Stop without waiting for a Pagefind run (Ctrl-C has stopped it too): its half-written bundle goes."""
         self.stopping.set()
-        self.thread.join(timeout=60)
+        self.thread.join(timeout=2)
+        shutil.rmtree(next_bundle(self.site), ignore_errors=True)
 
 
 def _report(result: BuildResult) -> list[str]:
@@ -64,18 +71,21 @@ def _report(result: BuildResult) -> list[str]:
 def serve(root: Path, out: Path | None, host: str, port: int, *, strict: bool = False, poll: bool = False,
           open_browser: bool = False) -> int:
     site = (out or root / "site").absolute()
+    config = load_config(root)[0]
     try:  # before building: a taken port should not cost a build to find out
-        server = PreviewServer(site, host, port)
+        # pages that must work at any depth (404.html) link from the base URL's path: serve the site there too
+        server = PreviewServer(site, host, port, urlparse(config.base_url).path or "/")
     except OSError as exc:
         raise ServeFailed(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from exc
     builder = Builder(root, site, strict=strict)
+    builder.autosave = False  # the cache is saved once, on the way out: a rebuild should not wait for it
     result = builder.build()
     lines = _report(result)
     if not result.ok:
         server.show_errors(lines)
     builder.warm()
     lock, builds = threading.Lock(), [0]
-    indexer = _Indexer(site, load_config(root)[0].language, lock, builds)
+    indexer = _Indexer(site, config.language, lock, builds)
     watcher = Watcher(root, poll=poll)
     stop = threading.Event()
     server.start()
@@ -84,12 +94,14 @@ def serve(root: Path, out: Path | None, host: str, port: int, *, strict: bool = 
     print(f"serving {site} at {server.url} (Ctrl-C to stop)", flush=True)
     if open_browser:
         webbrowser.open(server.url)
+    if threading.current_thread() is threading.main_thread():  # `kill` stops it as cleanly as Ctrl-C
+        signal.signal(signal.SIGTERM, _interrupt)
     try:
         while not stop.is_set():
             changes = watcher.wait(stop)
             with lock:
                 builds[0] += 1
-                result = builder.build(search=False, keep_search=True)
+                result = _rebuild(builder)
             lines = _report(result)
             if not result.ok:
                 server.show_errors(lines)
@@ -104,7 +116,24 @@ def serve(root: Path, out: Path | None, host: str, port: int, *, strict: bool = 
         watcher.stop()
         server.stop()
         indexer.stop()
+        builder.save()
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _rebuild(builder: Builder) -> BuildResult:
+    """A rebuild that cannot take the preview down: what the user can cause is reported as usual, and a bug
+    of ours is reported with its traceback (to send us) while the last good site stays up."""
+    try:
+        return builder.build(search=False, keep_search=True)
+    except (NotAnArchive, UnsafeOutput) as exc:
+        return BuildResult([Loc(CONFIG_FILE).error(str(exc))])
+    except Exception as exc:  # noqa: BLE001 - see above
+        traceback.print_exc()
+        return BuildResult([Loc(CONFIG_FILE).error(f"internal error, please report it: {exc!r}")])
 
 
 def _summary(result: BuildResult) -> str:

@@ -84,7 +84,7 @@ def resolve_target(site: Path, url_path: str) -> tuple[Path | None, bool]:
     return (candidate if candidate.is_file() else None), False
 
 
-def _handler(site: Path, broadcast: Broadcast) -> type[BaseHTTPRequestHandler]:
+def _handler(site: Path, broadcast: Broadcast, base_path: str) -> type[BaseHTTPRequestHandler]:
     script = files(__package__).joinpath("live.js").read_bytes()
 
     class Handler(BaseHTTPRequestHandler):
@@ -106,7 +106,10 @@ def _handler(site: Path, broadcast: Broadcast) -> type[BaseHTTPRequestHandler]:
 
         def respond(self, head: bool = False) -> None:
             url = urlsplit(self.path)
-            target, needs_slash = resolve_target(site, url.path)
+            path = url.path
+            if base_path != "/" and path.startswith(base_path):  # the site as it will be published, too
+                path = path[len(base_path) - 1:]
+            target, needs_slash = resolve_target(site, path)
             if needs_slash:  # relative links inside the page only work from the folder's own URL
                 location = url.path + "/" + (f"?{url.query}" if url.query else "")
                 return self.send(HTTPStatus.MOVED_PERMANENTLY, "text/plain", b"", {"Location": location}, head)
@@ -190,9 +193,10 @@ def _inject(html: bytes, epoch: int) -> bytes:
 
 
 class PreviewServer:
-    def __init__(self, site: Path, host: str, port: int):
+    def __init__(self, site: Path, host: str, port: int, base_path: str = "/"):
+        """`base_path`: the path of the published site's URL (`/archive/`), where it is served as well."""
         self.broadcast = Broadcast()
-        self.httpd = ThreadingHTTPServer((host, port), _handler(site, self.broadcast))
+        self.httpd = ThreadingHTTPServer((host, port), _handler(site, self.broadcast, base_path))
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, name="preview-server", daemon=True)
 
