@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jinja2 import Environment
+
 from . import __version__
 from .cache import Cache, CacheUse, Parsed
 from .changes import Snapshot, Stale, snapshot, stale
@@ -24,10 +26,10 @@ from .model import Archive, Document, SourceFile, content_digest
 from .parse import parse_file
 from .render.env import builtin_theme, make_env, template_digests
 from .render.pages import Page
-from .render.site import render_site
-from .render.views import Graph
 from .render.paginate import page_of
+from .render.site import render_site
 from .render.urls import output_file, page_path
+from .render.views import Graph
 from .resolve import resolve
 from .search import BUNDLE, SearchFailed, index_site, refresh_index
 from .write import SiteWriter, check_output, site_id
@@ -133,6 +135,8 @@ class Builder:
         self.cache = Cache(root, cache)
         self.persist = cache == "on"
         self.autosave = True  # save the cache after every build (serve saves once, when it stops)
+        self.env: Environment | None = None  # while no template file changes
+        self.env_key: tuple[str, dict] = ("", {})
         state = self.cache.get("state")
         self.state: State | None = state if isinstance(state, State) else None
         self.parsed: dict[str, tuple[str, Parsed]] = {}  # path -> (digest, parse) of this process's builds
@@ -158,7 +162,10 @@ class Builder:
             parsed = self._parse(found)
         finally:
             gc.enable()
-            gc.freeze()  # nor should later stages rescan them: the build ends with gc.unfreeze()
+            # nor should later collections rescan them: for a long-lived `serve`, a full collection of a large
+            # archive's tokens takes seconds. Young garbage goes first, what lives on is never collected again.
+            gc.collect(1)
+            gc.freeze()
         for doc, problems in parsed:
             diagnostics += problems
             if doc is not None:
@@ -221,12 +228,6 @@ class Builder:
 
     def build(self, *, search: bool = True, keep_search: bool = False) -> BuildResult:
         """Build the site; with `keep_search` (and no `search`), the previous site's search index is kept."""
-        try:
-            return self._build(search, keep_search)
-        finally:
-            gc.unfreeze()
-
-    def _build(self, search: bool, keep_search: bool) -> BuildResult:
         clock = Clock()
         if not (self.root / CONFIG_FILE).is_file():
             raise NotAnArchive(f"no {CONFIG_FILE} in {self.root}: run inside an archive, or give its folder with -C DIR")
@@ -245,7 +246,9 @@ class Builder:
             if self.autosave:
                 self.save()
             return BuildResult(diagnostics, timings=clock.times)
-        env = make_env(self.root)
+        if self.env is None or (settings, theme) != self.env_key:  # compiled templates outlive a build (serve)
+            self.env, self.env_key = make_env(self.root), (settings, theme)
+        env = self.env
         templates = template_digests(env, PAGE_TEMPLATES)
         graph = Graph(archive, hydrate=self._hydrate)
         snap = snapshot(archive)

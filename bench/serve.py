@@ -1,0 +1,145 @@
+"""What an editor waits for in `archive serve` (issue 4): save -> pages written -> reload event.
+
+    .venv/bin/python bench/serve.py --size 10000 --edits 9
+
+Generates (once) an archive of N articles with ../shared/bench/to_archive.py into bench/.cache/serve-<N>/,
+starts `archive serve` (the real command, search included) on a free port, waits for the first
+build, connects to the reload event stream, then edits one article at a time (a word of its body changed, as
+an editor's save: write to a temporary file and rename) and measures, per edit:
+
+- save -> pages written: until the article's page on disk has the new word (polled every millisecond);
+- save -> reload event: until the `reload` event arrives on `/__archive/events`;
+
+plus a no-change `archive build` of the same archive (after the server stopped and saved its cache), and the
+memory (VmHWM, peak resident set) of the serve process. Medians are printed and written to
+bench/results/serve-<date>.json with the machine.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+SHARED = (REPO / ".." / "shared" / "bench").resolve()
+ARCHIVE = [sys.executable, "-m", "generator"]
+
+
+def corpus(size: int) -> Path:
+    folder = BENCH / ".cache" / f"serve-{size}"
+    if not (folder / "archive.toml").is_file():
+        shutil.rmtree(folder, ignore_errors=True)
+        subprocess.run([sys.executable, str(SHARED / "to_archive.py"), str(size), "--out", str(folder)], check=True)
+    return folder
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Events:
+    """A minimal Server-Sent Events client on its own connection."""
+
+    def __init__(self, port: int):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+        self.conn.request("GET", "/__archive/events")
+        self.response = self.conn.getresponse()
+
+    def next_event(self) -> str:
+        event = ""
+        while True:
+            line = self.response.fp.readline().decode()
+            if line.startswith("event:"):
+                event = line.split(":", 1)[1].strip()
+            elif line in ("\n", "\r\n") and event:
+                return event
+
+
+def peak_rss_mib(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmHWM:\s+(\d+) kB", status)[1]) / 1024
+
+
+def save(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text)
+    os.replace(temporary, path)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", type=int, default=10_000)
+    parser.add_argument("--edits", type=int, default=9)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    root = corpus(args.size)
+    port = free_port()
+    started = time.perf_counter()
+    server = subprocess.Popen([*ARCHIVE, "serve", "-C", str(root), "--port", str(port)], cwd=REPO,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert server.stdout is not None
+    for line in server.stdout:
+        if line.startswith("serving"):
+            break
+    first_build = time.perf_counter() - started
+    events = Events(port)
+    articles = sorted((root / "content" / "articles").rglob("*.md"))
+    written, reloaded = [], []
+    for k in range(args.edits):
+        article = articles[(k * 997) % len(articles)]
+        text = article.read_text()
+        word = f"edited{k}x{int(time.time())}"
+        body_start = text.index("\n---\n") + 5
+        changed = text[:body_start] + word + " " + text[body_start:]
+        slug = (re.search(r"^slug: *(\S+)$", text, re.MULTILINE) or [None, article.stem])[1]
+        page = root / "site" / "articles" / slug / "index.html"
+        t0 = time.perf_counter()
+        save(article, changed)
+        while word.encode() not in page.read_bytes():
+            time.sleep(0.001)
+        written.append(time.perf_counter() - t0)
+        while events.next_event() != "reload":
+            pass
+        reloaded.append(time.perf_counter() - t0)
+        print(f"edit {k + 1}: pages written {written[-1] * 1000:.0f} ms, reload event {reloaded[-1] * 1000:.0f} ms",
+              flush=True)
+        time.sleep(1.0)  # let the background search refresh start, as between an editor's saves
+    rss = peak_rss_mib(server.pid)
+    server.send_signal(2)
+    server.wait(timeout=120)
+    time.sleep(2.1)  # the cache trusts file times only once they are a little old
+    subprocess.run([*ARCHIVE, "build", "-C", str(root)], cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+    t1 = time.perf_counter()
+    subprocess.run([*ARCHIVE, "build", "-C", str(root)], cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+    no_change = time.perf_counter() - t1
+    result = {
+        "date": dt.date.today().isoformat(), "size": args.size, "edits": args.edits,
+        "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
+                    "python": platform.python_version(), "system": platform.platform()},
+        "first_build_s": round(first_build, 2),
+        "save_to_pages_written_ms": {"median": round(statistics.median(written) * 1000), "all": [round(x * 1000) for x in written]},
+        "save_to_reload_event_ms": {"median": round(statistics.median(reloaded) * 1000), "all": [round(x * 1000) for x in reloaded]},
+        "serve_peak_rss_mib": round(rss),
+        "no_change_build_s": round(no_change, 2),
+    }
+    print(json.dumps(result, indent=2))
+    out = args.out or BENCH / "results" / f"serve-{result['date']}.json"
+    out.write_text(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
