@@ -9,6 +9,7 @@ The result is byte-identical to a clean build; tests/test_incremental.py holds i
 from __future__ import annotations
 
 import gc
+import os
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -135,6 +136,8 @@ class Builder:
         self.cache = Cache(root, cache)
         self.persist = cache == "on"
         self.autosave = True  # save the cache after every build (serve saves once, when it stops)
+        # processes that render (forked: not from a process with threads of its own, such as `serve`)
+        self.workers = 1
         self.env: Environment | None = None  # while no template file changes
         self.env_key: tuple[str, dict] = ("", {})
         state = self.cache.get("state")
@@ -256,7 +259,7 @@ class Builder:
         clock.lap("plan")
         writer = SiteWriter(self.out, state.outputs if state else None)
         try:
-            pages = render_site(self.root, archive, config, writer, graph, env, is_stale)
+            pages = render_site(self.root, archive, config, writer, graph, env, is_stale, self.workers)
         except BuildFailed as failed:
             writer.discard()
             return BuildResult(sorted(diagnostics + failed.diagnostics), timings=clock.times)
@@ -334,4 +337,6 @@ def check(root: Path, *, strict: bool = False) -> tuple[Config, Archive | None, 
 
 def build(root: Path, *, out: Path | None = None, strict: bool = False, search: bool = True,
           keep_search: bool = False, cache: CacheUse = "on") -> BuildResult:
-    return Builder(root, out, strict=strict, cache=cache).build(search=search, keep_search=keep_search)
+    builder = Builder(root, out, strict=strict, cache=cache)
+    builder.workers = len(os.sched_getaffinity(0))
+    return builder.build(search=search, keep_search=keep_search)

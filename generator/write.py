@@ -58,16 +58,28 @@ class SiteWriter:
         return self.previous is None
 
     def write(self, relative: str, data: bytes | str) -> None:
+        self.record(relative, *self.store(relative, data))
+
+    def store(self, relative: str, data: bytes | str) -> tuple[str, bool]:
+        """Write a file unless the site has it with these bytes; returns its digest and whether it was written.
+        (A worker of the render stage stores; the build's own process records what it stored.)"""
+        data = data.encode() if isinstance(data, str) else data
+        digest = content_digest(data)
+        changed = not (self.previous is not None and self.previous.get(relative) == digest
+                       and (self.out / relative).is_file())
+        if changed:
+            target = self.dir / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        return digest, changed
+
+    def record(self, relative: str, digest: str, changed: bool) -> None:
+        """Account for a file written (by this process or by a worker of the render stage)."""
         if relative in self.outputs:
             raise ValueError(f"two pages would be written to {relative}")
-        data = data.encode() if isinstance(data, str) else data
-        digest = self.outputs[relative] = content_digest(data)
-        if self.previous is not None and self.previous.get(relative) == digest and (self.out / relative).is_file():
-            return
-        target = self.dir / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-        self.changed.append(relative)
+        self.outputs[relative] = digest
+        if changed:
+            self.changed.append(relative)
 
     def keep(self, relative: str) -> None:
         """A file of the last build that this one did not need to render again."""

@@ -1,8 +1,10 @@
 """render: every page, feed and data file of the site into the staging folder."""
 from __future__ import annotations
 
+import multiprocessing
 import os
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -42,28 +44,37 @@ def _template_error(exc: Exception, root: Path) -> Diagnostic | None:
 
 
 def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter, graph: Graph, env: Environment,
-                stale: Callable[[Page], bool] = lambda page: True) -> int:
+                stale: Callable[[Page], bool] = lambda page: True, workers: int = 1) -> int:
     """Render the pages for which `stale` says so and every feed and data file into `writer`; the other
-    pages keep the last build's files. Returns the number of HTML pages. Template errors raise BuildFailed."""
+    pages keep the last build's files. Returns the number of HTML pages. Template errors raise BuildFailed.
+
+    With `workers` > 1 and many pages to render, forked worker processes render shares of them: they inherit
+    the archive, the graph and the compiled templates, so nothing large is pickled, and send back only the
+    digests of the files they wrote.
+    """
     site = {"title": config.title, "description": config.description, "language": config.language,
             "base_url": config.base_url}
-    paths: list[str] = []
-    stale_entities: set[str] = set()
-    try:
-        for page in plan(archive, graph, config):
-            paths.append(page.path)
-            if not stale(page):
-                writer.keep(output_file(page.path))
-                continue
-            html = env.get_template(page.template).render(page.context(), page_path=page.path, site=site)
-            writer.write(output_file(page.path), html)
-            if page.key.startswith("e:"):
-                stale_entities.add(page.key[2:])
-    except Exception as exc:  # an archive's own template can fail in any way; report it at its line
-        problem = _template_error(exc, root)
-        if problem is None:
-            raise
-        raise BuildFailed([problem]) from exc
+    pages = list(plan(archive, graph, config))
+    todo = []
+    for i, page in enumerate(pages):
+        if stale(page):
+            todo.append(i)
+        else:
+            writer.keep(output_file(page.path))
+    job = _Job(root, pages, env, site, writer)
+    if workers > 1 and len(todo) >= PARALLEL_FROM:
+        shares = [todo[k::workers] for k in range(workers)]
+        with multiprocessing.get_context("fork").Pool(workers, initializer=_adopt, initargs=(job,)) as pool:
+            results = pool.map(_render_share, shares)
+    else:
+        results = [job.render(todo)]
+    for written, problem in results:
+        if problem is not None:
+            raise BuildFailed([problem])
+        for relative, digest, changed in written:
+            writer.record(relative, digest, changed)
+    stale_entities = {pages[i].key[2:] for i in todo if pages[i].key.startswith("e:")}
+    paths = [page.path for page in pages]
     _write_assets(root, env, writer)
     writer.write("data/archive.json", archive_json(archive))
     writer.write("feed.xml", atom(archive, config, archive.articles, "feed.xml", config.title))
@@ -79,6 +90,49 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
     for path, data in suggestion_files(archive).items():
         writer.write(path, data)
     return len(paths)
+
+
+PARALLEL_FROM = 2_000  # pages: below this, starting workers costs more than it saves
+
+
+@dataclass
+class _Job:
+    root: Path
+    pages: list[Page]
+    env: Environment
+    site: dict[str, str]
+    writer: SiteWriter
+
+    def render(self, indexes: list[int]) -> tuple[list[tuple[str, str, bool]], Diagnostic | None]:
+        """Render and write these pages; the files written, or the template problem that stopped it."""
+        written = []
+        try:
+            for i in indexes:
+                page = self.pages[i]
+                html = self.env.get_template(page.template).render(page.context(), page_path=page.path,
+                                                                   site=self.site)
+                relative = output_file(page.path)
+                digest, changed = self.writer.store(relative, html)
+                written.append((relative, digest, changed))
+        except Exception as exc:  # an archive's own template can fail in any way; report it at its line
+            problem = _template_error(exc, self.root)
+            if problem is None:
+                raise
+            return written, problem
+        return written, None
+
+
+_job: _Job | None = None  # the job a forked worker inherited
+
+
+def _adopt(job: _Job) -> None:
+    global _job
+    _job = job
+
+
+def _render_share(indexes: list[int]) -> tuple[list[tuple[str, str, bool]], Diagnostic | None]:
+    assert _job is not None
+    return _job.render(indexes)
 
 
 def _write_assets(root: Path, env: Environment, writer: SiteWriter) -> None:
