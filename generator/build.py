@@ -12,7 +12,7 @@ import gc
 import os
 import secrets
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from jinja2 import Environment
@@ -244,6 +244,8 @@ class Builder:
         if state and state.theme == theme and (state.searched or not search) and _unchanged(state, *files):
             clock.lap("load")
             return BuildResult(state.diagnostics, None, state.pages, self.out, clock.times, state.counts)
+        if state and not self._load_graph(state):
+            state = None
         config, archive, diagnostics, _ = self.check(clock, files)
         if archive is None:
             if self.autosave:
@@ -326,7 +328,20 @@ class Builder:
         self.cache.store_parsed(self.unsaved, {(path, digest) for path, (digest, _) in self.parsed.items()})
         self.unsaved = {}
         if self.state is not None:
-            self.cache.put("state", self.state)
+            # in two parts: a build with nothing to do reads only the first, which is small
+            state = self.state
+            self.cache.put("graph", (state.build_id, state.templates, state.snapshot, state.outputs))
+            self.cache.put("state", replace(state, templates={}, snapshot=Snapshot(), outputs={}))
+
+    def _load_graph(self, state: State) -> bool:
+        """The large part of the last build's state, when it was saved apart; False when it is missing."""
+        if state.outputs:  # this process made it
+            return True
+        graph = self.cache.get("graph")
+        if not (isinstance(graph, tuple) and graph[0] == state.build_id):
+            return False
+        _, state.templates, state.snapshot, state.outputs = graph
+        return True
 
 
 def check(root: Path, *, strict: bool = False) -> tuple[Config, Archive | None, list[Diagnostic]]:
