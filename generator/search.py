@@ -1,8 +1,15 @@
 """search: index the rendered site with Pagefind, writing the bundle to `pagefind/` inside it.
 
-Pagefind reads only what the templates mark with `data-pagefind-body` (article bodies, entity descriptions,
-claim statements and wordings, source notes) and their `data-pagefind-filter`/`-meta`/`-sort` attributes,
-so navigation and backlink lists stay out of the index.
+Pagefind reads only what the templates mark with `data-pagefind-body` and their `data-pagefind-filter`/`-meta`/
+`-sort` attributes, so navigation and backlink lists stay out of the index. Only meaningful text is marked:
+article titles and bodies (not bylines, tags or provenance notes), the names, aliases, descriptions and bodies of
+entities, claim statements and the wordings of their appearances (not the sentences around them), source titles
+and bodies.
+Every page's title is searchable as Pagefind metadata as well.
+
+What a reader downloads for a first query grows with the number of pages in the index (Pagefind's metadata
+file holds a hash and a word count for each) and with the number of places the query's words occur (an index
+chunk holds every position of a word): both are kept down here and in the templates.
 """
 from __future__ import annotations
 
@@ -15,13 +22,17 @@ from pagefind.index import IndexConfig, PagefindIndex
 
 from .write import BUNDLE
 
+# Markup that the renderer adds to an article's text and that is not text: the claimant and stance label of a
+# claim annotation ("Ministry of Heritage · reports"). Templates mark their own such parts data-pagefind-ignore.
+EXCLUDE = [".claim-tag"]
+
 
 class SearchFailed(Exception):
     """Pagefind could not index the site (it is missing or it failed)."""
 
 
 async def _index(site: Path, language: str, output: Path) -> int:
-    config = IndexConfig(output_path=str(output), force_language=language)
+    config = IndexConfig(output_path=str(output), force_language=language, exclude_selectors=EXCLUDE)
     async with PagefindIndex(config=config) as index:
         result = await index.add_directory(str(site))
     return int(result.get("page_count", 0))

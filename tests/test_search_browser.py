@@ -126,7 +126,8 @@ def test_a_facet_narrows_the_results_and_shows_counts(page, base):
     assert sum(int(n.strip("()")) for n in kinds.values()) == total, "every page has exactly one kind"
     assert facet_values(page, "year") == {"2021": "(2)", "2022": "(2)"}
     assert facet_values(page, "entity_type") == {"organization": "(2)", "person": "(1)"}
-    assert facet_values(page, "stance") == {"disputes": "(1)", "reports": "(1)"}
+    # a claim is found by its statement and the wordings of its appearances, not by the sentences around them
+    assert facet_values(page, "stance") == {}
 
     facet_box(page, "year", "2021").check()
     assert settled(page, 2) == 2
@@ -145,6 +146,20 @@ def test_a_facet_narrows_the_results_and_shows_counts(page, base):
     facet_box(page, "year", "2021").uncheck()
     assert settled(page, 4) == 4
     assert facet_count(page, "year", "2022") == "(2)"
+
+    page.goto(base + "search/?q=genocide&stance=disputes")
+    assert settled(page, 1) == 1
+    assert results(page)[0][:2] == ("claim", "Genocide was committed against the Uyghurs in Xinjiang.")
+    assert facet_values(page, "stance") == {"disputes": "(1)", "reports": "(1)"}
+    assert facet_values(page, "kind") == {"claim": "(1)"}
+
+
+def test_only_meaningful_text_is_indexed(page, base):
+    # every article's byline says "Published by ...", and a claim tag names the stance ("... · reports"): neither
+    # is text a reader searches for
+    for word in ("published", "reports"):
+        page.goto(base + f"search/?q={word}")
+        assert settled(page, 0) == 0, word
 
 
 # ---- 3. an entity suggestion leads to the entity page -------------------------------------------
