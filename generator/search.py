@@ -3,8 +3,8 @@
 Pagefind reads only what the templates mark with `data-pagefind-body` and their `data-pagefind-filter`/`-meta`/
 `-sort` attributes, so navigation and backlink lists stay out of the index. Only meaningful text is marked:
 article titles and bodies (not bylines, tags or provenance notes), the names, aliases, descriptions and bodies of
-entities, claim statements and the wordings of their appearances (not the sentences around them), source titles
-and bodies.
+entities that have a description or a body (a bare name is found by the entity suggestions instead), claim
+statements and the wordings of their appearances (not the sentences around them), source titles and bodies.
 Every page's title is searchable as Pagefind metadata as well.
 
 What a reader downloads for a first query grows with the number of pages in the index (Pagefind's metadata

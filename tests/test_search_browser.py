@@ -15,6 +15,7 @@ import pytest
 
 from generator.cli import main
 from tests.browser import browser, context, page, serve_folder  # noqa: F401 - fixtures used by name
+from tests.conftest import write_archive
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
@@ -366,3 +367,50 @@ def test_sort_by_date_puts_articles_first_newest_first(page, base):
     assert [meta[:10] for _, _, meta in by_date[:4]] == ["2022-08-31", "2022-05-24", "2021-12-09", "2021-06-07"]
     assert "article" not in [kind for kind, _, _ in by_date[4:]]
     assert sorted(by_date) == sorted(by_relevance), "sorting reorders, it neither adds nor drops"
+
+
+# ---- 9. entities that are only a name -----------------------------------------------------------
+
+NAMED = {  # an author who is only a name: no description, no record body
+    "content/articles/2022-08-31-figures.md": """
+        ---
+        title: Detention figures confirmed
+        date: 2022-08-31
+        publisher: Tribune Daily
+        authors: [Lena Hartmann]
+        ---
+        An assessment confirmed the figures.
+        """,
+    "content/entities/lena-hartmann.md": "---\nname: Lena Hartmann\ntype: person\n---\n",
+    "content/entities/tribune-daily.md": "---\nname: Tribune Daily\ntype: organization\ndescription: A daily.\n---\n",
+}
+
+
+@pytest.fixture(scope="module")
+def named(tmp_path_factory):
+    """A small archive with an entity that is only a name, built and served at a root."""
+    root = write_archive(tmp_path_factory.mktemp("named") / "archive", NAMED)
+    assert main(["build", "-C", str(root), "--quiet"]) == 0
+    with serve_folder(root / "site") as url:
+        yield url
+
+
+def test_an_entity_that_is_only_a_name_is_a_result_from_the_entity_index(page, named):
+    # Lena Hartmann has no description: her page is not in the full-text index, and the byline that names her
+    # is not indexed text either; the entity index finds her
+    page.goto(named + "search/?q=hartmann")
+    assert settled(page, 1) == 1
+    assert results(page) == [("entity", "Lena Hartmann", "person")]
+    link = page.locator("#results .result-title")
+    assert link.evaluate("a => a.href") == named + "entities/lena-hartmann/"
+    assert facet_values(page, "kind") == {"entity": "(1)"}
+    assert facet_values(page, "entity_type") == {"person": "(1)"}
+    facet_box(page, "entity_type", "person").check()
+    assert settled(page, 1) == 1
+    page.goto(named + "search/?q=hartmann&kind=article")
+    assert settled(page, 0) == 0
+    assert facet_values(page, "kind") == {"article": "(0)", "entity": "(1)"}
+    page.goto(named + "search/?q=lena+hartmann")
+    assert settled(page, 1) == 1
+    with page.expect_navigation(url=named + "entities/lena-hartmann/"):
+        page.locator("#results .result-title").click()

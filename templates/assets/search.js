@@ -1,10 +1,12 @@
 // The search page: Pagefind's JavaScript API behind our own labelled form, with facets, entity
 // suggestions from our prefix-sharded index, and the whole state in the URL (shareable, bookmarkable).
+// Entities that are only a name are not in the full-text index: they come from the suggestion index
+// (nameMatches).
 const FILTERS = ["kind", "entity_type", "year", "publisher", "stance"];
 const LABELS = { kind: "Kind", entity_type: "Entity type", year: "Year", publisher: "Publisher", stance: "Stance" };
 const PAGE = 10; // results shown at a time
 const FACET_VALUES = 12; // values shown per facet (the most frequent, plus any that are selected)
-const SUGGESTIONS = 8;
+const SUGGESTIONS = 8; // entity suggestions shown, and entities that are only a name listed among the results
 
 const root = new URL("../", document.baseURI); // this page lives at <site>/search/
 const form = document.getElementById("search");
@@ -44,25 +46,62 @@ function pagefindFilters(filters, except) {
 }
 
 // Only articles carry the `date` sort key: sorted by date, they come first, newest first, and the rest
-// follow by relevance rather than vanish.
-async function find(engine, state) {
+// follow by relevance rather than vanish. Entities that are only a name (`named`) lead the rest.
+async function find(engine, state, named) {
   const filters = pagefindFilters(state.filters);
   const byRelevance = await engine.search(state.q, { filters });
-  if (!state.sort || byRelevance === null) return byRelevance;
+  if (byRelevance === null) return null;
+  const names = named.filter((entry) => entityPasses(entry, state.filters)).map(nameResult);
+  if (!state.sort) return { ...byRelevance, results: [...names, ...byRelevance.results] };
   const byDate = await engine.search(state.q, { filters, sort: { date: "desc" } });
   const dated = new Set(byDate.results.map((result) => result.id));
-  return { ...byRelevance, results: [...byDate.results, ...byRelevance.results.filter((r) => !dated.has(r.id))] };
+  return { ...byRelevance,
+           results: [...byDate.results, ...names, ...byRelevance.results.filter((r) => !dated.has(r.id))] };
 }
 
 // A facet's own counts ignore its own selection, so that choosing "article" still shows how many
-// claims there are: one more search for each facet in use.
-async function facetCounts(engine, state, search) {
+// claims there are: one more search for each facet in use. `named` entities count too.
+async function facetCounts(engine, state, search, named) {
   const counts = { ...(search.filters || {}) };
   for (const key of Object.keys(state.filters)) {
     const other = await engine.search(state.q, { filters: pagefindFilters(state.filters, key) });
     if (other?.filters?.[key]) counts[key] = other.filters[key];
   }
+  for (const key of ["kind", "entity_type"]) {
+    const others = Object.fromEntries(Object.entries(state.filters).filter(([k]) => k !== key));
+    for (const entry of named.filter((e) => entityPasses(e, others))) {
+      const value = key === "kind" ? "entity" : entry.t;
+      counts[key] = { ...(counts[key] || {}), [value]: (counts[key]?.[value] || 0) + 1 };
+    }
+  }
   return counts;
+}
+
+// ---- entities that are only a name ------------------------------------------------------------
+
+// Not in the full-text index (a page with nothing but the name): the suggestion index has every entity, so a
+// query that matches the start of a name lists them, the most mentioned first.
+async function nameMatches(q) {
+  const query = fold(q);
+  if (!query) return [];
+  const entries = await suggestionsFor(query).catch(() => []);
+  return entries.filter((entry) => !entry.f).slice(0, SUGGESTIONS);
+}
+
+// As Pagefind filters: each facet in use must hold a chosen value; an entity has a kind and a type only.
+function entityPasses(entry, filters) {
+  return Object.entries(filters).every(([key, values]) =>
+    (key === "kind" && values.includes("entity")) || (key === "entity_type" && values.includes(entry.t)));
+}
+
+function nameResult(entry) {
+  const data = {
+    url: new URL(`entities/${entry.i}/`, root).pathname,
+    meta: { title: entry.n, entity_type: entry.t },
+    filters: { kind: ["entity"], entity_type: [entry.t] },
+    excerpt: `Mentioned in ${entry.c} article${entry.c === 1 ? "" : "s"}.`,
+  };
+  return { id: `entity:${entry.i}`, data: async () => data };
 }
 
 // ---- state in the URL -------------------------------------------------------------------------
@@ -113,10 +152,10 @@ async function run(state) {
   statusLine.textContent = "Searching…";
   let search, counts;
   try {
-    const engine = await pagefind();
-    search = await find(engine, state);
-    if (search === null) return; // superseded by a newer search (Pagefind's debounce)
-    counts = await facetCounts(engine, state, search);
+    const [engine, named] = await Promise.all([pagefind(), nameMatches(state.q)]);
+    search = await find(engine, state, named);
+    if (search === null) return; // superseded by a newer search
+    counts = await facetCounts(engine, state, search, named);
   } catch (error) {
     statusLine.textContent = "The search index could not be loaded. Browse the indexes below instead.";
     return;
@@ -195,7 +234,8 @@ function renderFacets(counts, selected) {
 
 // ---- entity suggestions -----------------------------------------------------------------------
 
-let manifest = null;
+let manifest = null; // {next, capped}, once loaded (see shardFor)
+let manifestLoading = null;
 const shards = new Map();
 
 function fold(text) {
@@ -212,18 +252,36 @@ async function fetchJson(path) {
   return response.ok ? response.json() : null;
 }
 
-async function suggestionsFor(query) {
-  const words = query.split(" ");
-  const word = words.find((w) => [...w].length > 1);
-  if (!word) return [];
-  manifest ||= (await fetchJson("search/suggest/index.json")) || { split: [] };
+// The shard of the entities with a word starting with `word` (null: none), and whether it has them all (a
+// split prefix's or a capped word's shard keeps the most mentioned).
+function shardFor(word) {
   const chars = [...word];
   let length = 2;
-  while (manifest.split.includes(chars.slice(0, length).join("")) && chars.length > length) length += 1;
-  const name = shardName(chars.slice(0, length).join(""));
+  if (!(manifest.next.get(chars[0]) || "").includes(chars[1])) return null;
+  while (chars.length > length && manifest.next.has(chars.slice(0, length).join(""))) {
+    if (!manifest.next.get(chars.slice(0, length).join("")).includes(chars[length])) return null;
+    length += 1;
+  }
+  const prefix = chars.slice(0, length).join("");
+  return { name: shardName(prefix), complete: !manifest.next.has(prefix) && !manifest.capped.includes(prefix) };
+}
+
+async function loadManifest() {
+  const found = await fetchJson("search/suggest/index.json");
+  return { next: new Map(Object.entries(found?.next || {})), capped: found?.capped || [] };
+}
+
+// Every entity whose folded name or alias has the query as the start of its words, the most mentioned first.
+async function suggestionsFor(query) {
+  manifest ||= await (manifestLoading ||= loadManifest());
+  const words = query.split(" ").filter((w) => [...w].length > 1);
+  if (!words.length) return [];
+  const choices = words.map(shardFor);
+  if (choices.includes(null)) return []; // some word starts no word of any name
+  const { name } = choices.find((choice) => choice.complete) || choices[0];
   if (!shards.has(name)) shards.set(name, fetchJson(`search/suggest/${name}.json`));
   const entries = (await shards.get(name)) || [];
-  return entries.filter((e) => e.k.some((form) => ` ${form}`.includes(` ${query}`))).slice(0, SUGGESTIONS);
+  return entries.filter((e) => e.k.some((form) => ` ${form}`.includes(` ${query}`)));
 }
 
 let active = -1;
@@ -240,7 +298,7 @@ function closeSuggestions() {
 async function suggest() {
   const mine = ++suggestGeneration;
   const query = fold(input.value);
-  const found = query ? await suggestionsFor(query).catch(() => []) : [];
+  const found = query ? (await suggestionsFor(query).catch(() => [])).slice(0, SUGGESTIONS) : [];
   if (mine !== suggestGeneration) return;
   if (!found.length) return closeSuggestions();
   list.replaceChildren();
