@@ -62,6 +62,15 @@ def settled(page, expected: int | None = None) -> int:
     return total
 
 
+def open_facets(page) -> None:
+    """Open the facets (their index is loaded only then) and wait until they are counted."""
+    toggle = page.get_by_role("button", name=re.compile(r"^Filter results"))
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(page.locator("#facets fieldset").first).to_be_visible()
+
+
 def facet_box(page, key: str, value: str):
     return page.locator(f"#facets input[type=checkbox][name='{key}'][value='{value}']")
 
@@ -101,6 +110,7 @@ def test_a_query_typed_into_the_search_page_finds_the_article(page, base):
     expect(page.locator("#q")).to_be_focused()  # an empty search page is ready to type into
     expect(page.locator("#sort")).to_be_hidden()  # no sort order or facets before there are results
     expect(page.locator("#facets")).to_be_hidden()
+    expect(page.locator("#facets-toggle")).to_be_hidden()
     page.locator("#q").press_sequentially("hearings")
     settled(page)
     title, path = HEARINGS
@@ -122,6 +132,8 @@ def test_a_query_typed_into_the_search_page_finds_the_article(page, base):
 def test_a_facet_narrows_the_results_and_shows_counts(page, base):
     page.goto(base + "search/?q=tribunal")
     total = settled(page)
+    expect(page.locator("#facets")).to_be_hidden()  # closed until asked for: a first query does not need them
+    open_facets(page)
     kinds = facet_values(page, "kind")
     assert kinds["article"] == "(4)" and kinds["entity"] == "(3)"
     assert sum(int(n.strip("()")) for n in kinds.values()) == total, "every page has exactly one kind"
@@ -147,9 +159,19 @@ def test_a_facet_narrows_the_results_and_shows_counts(page, base):
     facet_box(page, "year", "2021").uncheck()
     assert settled(page, 4) == 4
     assert facet_count(page, "year", "2022") == "(2)"
+    toggle = page.get_by_role("button", name=re.compile(r"^Filter results"))
+    expect(toggle).to_have_text("Filter results (1 selected)")  # closing the facets keeps their selection
+    toggle.click()
+    expect(page.locator("#facets")).to_be_hidden()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    page.locator("#q").press("Enter")
+    assert settled(page, 4) == 4
+    expect(page.locator("#facets")).to_be_hidden()
+    assert query(page.url) == {"q": ["tribunal"], "kind": ["article"]}
 
-    page.goto(base + "search/?q=genocide&stance=disputes")
+    page.goto(base + "search/?q=genocide&stance=disputes")  # a selection in the URL opens the facets
     assert settled(page, 1) == 1
+    expect(page.locator("#facets")).to_be_visible()
     assert results(page)[0][:2] == ("claim", "Genocide was committed against the Uyghurs in Xinjiang.")
     assert facet_values(page, "stance") == {"disputes": "(1)", "reports": "(1)"}
     assert facet_values(page, "kind") == {"claim": "(1)"}
@@ -197,6 +219,7 @@ def test_a_suggestion_matches_an_alias_too(page, base):
 def test_the_url_state_round_trips(page, base):
     page.goto(base + "search/?q=tribunal&kind=article&sort=date")
     assert settled(page, 4) == 4
+    expect(page.locator("#facets-toggle")).to_have_attribute("aria-expanded", "true")  # a selection is shown
     expect(page.locator("#q")).to_have_value("tribunal")
     expect(page.locator("#sort")).to_have_value("date")
     expect(facet_box(page, "kind", "article")).to_be_checked()
@@ -243,6 +266,14 @@ def test_keyboard_only_use(page, base):
     page.keyboard.press("Tab")
     expect(page.get_by_role("button", name="Search", exact=True)).to_be_focused()
     page.keyboard.press("Tab")
+    expect(page.locator("#sort")).to_be_focused()
+    page.keyboard.press("Tab")
+    toggle = page.get_by_role("button", name="Filter results")
+    expect(toggle).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(page.locator("#facets fieldset").first).to_be_visible()
+    page.keyboard.press("Tab")
     article = facet_box(page, "kind", "article")  # the most frequent kind comes first
     expect(article).to_be_focused()
     page.keyboard.press("Space")
@@ -279,6 +310,9 @@ DUPLICATE_IDS = """() => {
 def test_accessibility_basics(page, base):
     page.goto(base + "search/?q=tribunal")
     settled(page)
+    toggle = page.get_by_role("button", name="Filter results")
+    expect(toggle).to_have_attribute("aria-controls", "facets")
+    open_facets(page)
     assert page.locator("input, select").count() > 10
     assert page.evaluate(UNLABELLED) == []
     assert page.locator("#facets fieldset:not(:has(> legend))").count() == 0
@@ -369,7 +403,39 @@ def test_sort_by_date_puts_articles_first_newest_first(page, base):
     assert sorted(by_date) == sorted(by_relevance), "sorting reorders, it neither adds nor drops"
 
 
-# ---- 9. entities that are only a name -----------------------------------------------------------
+# ---- 9. what a first query downloads ------------------------------------------------------------
+
+
+def test_a_first_query_downloads_only_what_it_shows(context, base):
+    """No filter index until the facets are opened, not Pagefind's own worker (search-worker.js imports
+    pagefind.js instead), and the fragments of the results shown only."""
+    requested: list[str] = []
+    context.on("request", lambda request: requested.append(urlsplit(request.url).path))
+    page = context.new_page()
+    page.goto(base + "search/?q=tribunal")
+    total = settled(page)
+    page.wait_for_load_state("networkidle")
+    bundle = urlsplit(base).path + "pagefind/"
+    fetched = [path[len(bundle):] for path in requested if path.startswith(bundle)]
+    assert "pagefind.js" in fetched and any(p.startswith("index/") for p in fetched)
+    assert "pagefind-worker.js" not in fetched
+    assert not [p for p in fetched if p.startswith("filter/")]
+    assert 0 < len([p for p in fetched if p.startswith("fragment/")]) <= min(total, PAGE)
+
+    open_facets(page)
+    page.wait_for_load_state("networkidle")
+    assert [p for p in requested if p.startswith(bundle + "filter/")], "opening the facets loads their index"
+
+
+def test_search_works_without_module_workers(context, base):
+    context.add_init_script("window.Worker = class { constructor() { throw new TypeError('no workers'); } };")
+    page = context.new_page()
+    page.goto(base + "search/?q=hearings")
+    settled(page)
+    expect(page.locator("#results .result-title").first).to_have_text(HEARINGS[0])
+
+
+# ---- 10. entities that are only a name ----------------------------------------------------------
 
 NAMED = {  # an author who is only a name: no description, no record body
     "content/articles/2022-08-31-figures.md": """
@@ -403,6 +469,7 @@ def test_an_entity_that_is_only_a_name_is_a_result_from_the_entity_index(page, n
     assert results(page) == [("entity", "Lena Hartmann", "person")]
     link = page.locator("#results .result-title")
     assert link.evaluate("a => a.href") == named + "entities/lena-hartmann/"
+    open_facets(page)
     assert facet_values(page, "kind") == {"entity": "(1)"}
     assert facet_values(page, "entity_type") == {"person": "(1)"}
     facet_box(page, "entity_type", "person").check()
@@ -414,3 +481,23 @@ def test_an_entity_that_is_only_a_name_is_a_result_from_the_entity_index(page, n
     assert settled(page, 1) == 1
     with page.expect_navigation(url=named + "entities/lena-hartmann/"):
         page.locator("#results .result-title").click()
+
+
+# ---- 11. typing ---------------------------------------------------------------------------------
+
+
+def test_typing_searches_from_the_third_letter(page, base):
+    page.goto(base + "search/")
+    page.locator("#q").press_sequentially("tr")
+    expect(suggestions(page)).to_have_count(2)  # suggestions from the second letter
+    page.wait_for_timeout(600)  # longer than the typing pause that starts a search
+    expect(page.get_by_role("status")).to_have_text("")
+    expect(page.locator("#results > li")).to_have_count(0)
+    page.locator("#q").press_sequentially("i")
+    assert settled(page) > 0
+    page.locator("#q").press("Backspace")
+    page.wait_for_timeout(600)
+    expect(page.locator("#results > li")).to_have_count(0)  # back to two letters: no stale results
+    page.locator("#q").press("Enter")  # Enter searches whatever is typed
+    assert settled(page) > 0
+    assert query(page.url) == {"q": ["tr"]}

@@ -1,18 +1,23 @@
 // The search page: Pagefind's JavaScript API behind our own labelled form, with facets, entity
 // suggestions from our prefix-sharded index, and the whole state in the URL (shareable, bookmarkable).
-// Entities that are only a name are not in the full-text index: they come from the suggestion index
-// (nameMatches).
+// A first query downloads little (bench/README.md): Pagefind runs in our small worker (search-worker.js), the
+// facets' index loads when they are opened, only the results shown are fetched, and typing searches from the
+// third letter. Entities that are only a name come from the suggestion index (nameMatches).
 const FILTERS = ["kind", "entity_type", "year", "publisher", "stance"];
 const LABELS = { kind: "Kind", entity_type: "Entity type", year: "Year", publisher: "Publisher", stance: "Stance" };
 const PAGE = 10; // results shown at a time
 const FACET_VALUES = 12; // values shown per facet (the most frequent, plus any that are selected)
 const SUGGESTIONS = 8; // entity suggestions shown, and entities that are only a name listed among the results
+const TYPED_MIN = 3; // letters typed before a search runs by itself
 
 const root = new URL("../", document.baseURI); // this page lives at <site>/search/
+const bundle = new URL("pagefind/", root);
 const form = document.getElementById("search");
 const input = document.getElementById("q");
 const sortSelect = document.getElementById("sort");
 const optionsBox = form.querySelector(".search-options");
+const facetsToggle = document.getElementById("facets-toggle");
+const facetsChosen = facetsToggle.querySelector(".facets-chosen");
 const facetsBox = document.getElementById("facets");
 const statusLine = document.getElementById("status");
 const results = document.getElementById("results");
@@ -28,16 +33,65 @@ function el(tag, className, text) {
 
 // ---- the engine -------------------------------------------------------------------------------
 
+// {search(term, options), filters()} as in Pagefind's module; a result has `id` and `data()`.
 let engine = null;
-async function pagefind() {
-  if (!engine) {
-    const bundle = new URL("pagefind/", root);
-    engine = await import(new URL("pagefind.js", bundle).href);
-    await engine.options({ baseUrl: root.pathname, bundlePath: bundle.pathname, excerptLength: 24 });
-    await engine.init();
-    await engine.filters(); // loads the filter index, without which searches return no facet counts
-  }
+function pagefind() {
+  engine ||= inWorker().catch(onPage);
   return engine;
+}
+
+const OPTIONS = { baseUrl: root.pathname, basePath: bundle.pathname, excerptLength: 24 };
+
+function inWorker() {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL("search-worker.js", import.meta.url), { type: "module" });
+    const pending = new Map();
+    let calls = 0;
+    const call = (op, ...args) => new Promise((ok, fail) => {
+      pending.set(++calls, { ok, fail });
+      worker.postMessage({ id: calls, op, args });
+    });
+    worker.addEventListener("message", ({ data }) => {
+      const waiting = pending.get(data.id);
+      pending.delete(data.id);
+      if ("error" in data) waiting?.fail(new Error(data.error));
+      else waiting?.ok(data.result);
+    });
+    worker.addEventListener("error", (event) => { // no module workers here, or it broke
+      event.preventDefault();
+      for (const waiting of pending.values()) waiting.fail(new Error("the search worker failed"));
+      pending.clear();
+      reject(new Error("the search worker failed"));
+    });
+    call("init", new URL("pagefind.js", bundle).href, OPTIONS).then(() => resolve({
+      async search(term, options) {
+        const found = await call("search", term, options);
+        if (found === null) return null;
+        const handle = found.handle;
+        found.results = found.results.map((result, i) => ({ ...result, data: () => call("data", handle, i) }));
+        return found;
+      },
+      filters: () => call("filters"),
+    }), reject);
+  });
+}
+
+// Without module workers: Pagefind on this page's thread.
+async function onPage() {
+  const module = await import(new URL("pagefind.js", bundle).href);
+  await module.options({ ...OPTIONS, noWorker: true });
+  await module.init();
+  return module;
+}
+
+// Only facet counts need the whole filter index (a filtered search loads the part it uses).
+let filtersLoaded = null;
+function loadFilters(engine) {
+  filtersLoaded ||= engine.filters().catch((error) => {
+    filtersLoaded = null;
+    throw error;
+  });
+  return filtersLoaded;
 }
 
 function pagefindFilters(filters, except) {
@@ -57,6 +111,13 @@ async function find(engine, state, named) {
   const dated = new Set(byDate.results.map((result) => result.id));
   return { ...byRelevance,
            results: [...byDate.results, ...names, ...byRelevance.results.filter((r) => !dated.has(r.id))] };
+}
+
+// A search with the facets' counts (which need the whole filter index): [search, counts].
+async function counted(engine, state, named) {
+  await loadFilters(engine);
+  const search = await find(engine, state, named);
+  return [search, search && await facetCounts(engine, state, search, named)];
 }
 
 // A facet's own counts ignore its own selection, so that choosing "article" still shows how many
@@ -137,31 +198,45 @@ function saveState(state, push) {
 // ---- searching --------------------------------------------------------------------------------
 
 let generation = 0; // a slower, older search never overwrites a newer one
+let facetsOpen = false;
+let current = null; // {state, named} of the results on the page
 
-async function run(state) {
+function clearResults() {
+  results.replaceChildren();
+  statusLine.textContent = "";
+  optionsBox.hidden = true;
+  more.hidden = true;
+  current = null;
+}
+
+// `reveal`: the state comes from the URL, and the facets open to show a selection it makes.
+async function run(state, reveal = false) {
   const mine = ++generation;
   input.value = state.q;
   sortSelect.value = state.sort;
-  if (!state.q) {
-    results.replaceChildren();
-    statusLine.textContent = "";
-    optionsBox.hidden = true;
-    more.hidden = true;
-    return;
-  }
+  if (!state.q) return clearResults();
+  const chosen = Object.values(state.filters).flat().length;
+  if (reveal && chosen) facetsOpen = true;
+  const counting = facetsOpen || chosen > 0; // a selection stays in the (maybe closed) facets, counted
   statusLine.textContent = "Searching…";
-  let search, counts;
+  let search, counts, named;
   try {
-    const [engine, named] = await Promise.all([pagefind(), nameMatches(state.q)]);
-    search = await find(engine, state, named);
+    const [engine, matches] = await Promise.all([pagefind(), nameMatches(state.q)]);
+    named = matches;
+    [search, counts] = counting ? await counted(engine, state, named) : [await find(engine, state, named)];
     if (search === null) return; // superseded by a newer search
-    counts = await facetCounts(engine, state, search, named);
   } catch (error) {
-    statusLine.textContent = "The search index could not be loaded. Browse the indexes below instead.";
+    if (mine === generation) {
+      statusLine.textContent = "The search index could not be loaded. Browse the indexes below instead.";
+    }
     return;
   }
   if (mine !== generation) return;
-  renderFacets(counts, state.filters);
+  current = { state, named };
+  facetsChosen.textContent = chosen ? ` (${chosen} selected)` : "";
+  showFacets();
+  if (counting) renderFacets(counts, state.filters);
+  else facetsBox.replaceChildren(); // counted when opened
   optionsBox.hidden = false;
   const total = search.results.length;
   statusLine.textContent = total === 0 ? `No results for “${state.q}”.`
@@ -169,7 +244,13 @@ async function run(state) {
   results.replaceChildren();
   let shown = 0;
   more.onclick = async () => {
-    const batch = await Promise.all(search.results.slice(shown, shown + PAGE).map((result) => result.data()));
+    let batch;
+    try {
+      batch = await Promise.all(search.results.slice(shown, shown + PAGE).map((result) => result.data()));
+    } catch (error) {
+      if (mine === generation) statusLine.textContent = "Some results could not be loaded. Search again.";
+      return;
+    }
     if (mine !== generation) return;
     const first = results.children.length;
     for (const data of batch) results.append(resultItem(data));
@@ -206,6 +287,25 @@ function appendMarked(target, html) {
     else target.append(document.createTextNode(node.textContent));
   }
 }
+
+// ---- facets -----------------------------------------------------------------------------------
+
+function showFacets() {
+  facetsToggle.setAttribute("aria-expanded", String(facetsOpen));
+  facetsBox.hidden = !facetsOpen;
+}
+
+// Opening the facets loads their index and counts the results shown; closing them keeps the selection.
+facetsToggle.addEventListener("click", async () => {
+  facetsOpen = !facetsOpen;
+  showFacets();
+  const now = current, mine = generation;
+  if (!facetsOpen || !now || facetsBox.childElementCount) return;
+  const [, counts] = await counted(await pagefind(), now.state, now.named).catch(() => []);
+  if (mine !== generation) return;
+  if (counts) renderFacets(counts, now.state.filters);
+  else statusLine.textContent = "The filters could not be loaded.";
+});
 
 function renderFacets(counts, selected) {
   const focused = document.activeElement?.closest?.(".facets input");
@@ -350,6 +450,8 @@ input.addEventListener("keydown", (event) => {
   }
 });
 
+// Typing searches from the third letter (one or two match too much to be worth the index chunks they
+// download); before that, only suggestions show, and Enter searches anyway.
 let typingTimer = 0;
 input.addEventListener("input", () => {
   suggest();
@@ -357,7 +459,9 @@ input.addEventListener("input", () => {
   typingTimer = setTimeout(() => {
     const state = stateFromForm();
     saveState(state, false);
-    run(state);
+    if ([...fold(state.q).replaceAll(" ", "")].length >= TYPED_MIN) return run(state);
+    ++generation; // too short: no search, and none still running may show its results
+    clearResults();
   }, 250);
 });
 input.addEventListener("blur", () => setTimeout(closeSuggestions, 150));
@@ -377,8 +481,8 @@ form.addEventListener("change", (event) => {
   saveState(state, true);
   run(state);
 });
-window.addEventListener("popstate", () => run(stateFromUrl()));
+window.addEventListener("popstate", () => run(stateFromUrl(), true));
 
 form.hidden = false; // hidden in the HTML: without JavaScript the page offers the indexes, not a dead box
-run(stateFromUrl());
+run(stateFromUrl(), true);
 if (!input.value) input.focus();
