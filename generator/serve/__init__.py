@@ -6,10 +6,13 @@ does not wait for Pagefind; until then the previous index answers.
 """
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import signal
 import sys
 import threading
+import time
 import traceback
 import webbrowser
 from pathlib import Path
@@ -19,9 +22,12 @@ from ..build import Builder, BuildResult, NotAnArchive
 from ..config import CONFIG_FILE, load_config
 from ..diagnostics import Loc
 from ..search import SearchFailed, index_site, install_bundle, next_bundle
-from .server import PreviewServer
 from ..write import UnsafeOutput
+from .server import PreviewServer
 from .watcher import Watcher
+
+
+QUIET_BEFORE_INDEXING = 1.0  # seconds without a rebuild before the search index is refreshed
 
 
 class ServeFailed(Exception):
@@ -38,16 +44,22 @@ class _Indexer:
         self.thread = threading.Thread(target=self.run, name="search-indexer", daemon=True)
 
     def run(self) -> None:
+        # the editor's next rebuild comes first: Pagefind, started from this thread, inherits its lower priority
+        with contextlib.suppress(OSError, AttributeError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 15)
         while not self.stopping.is_set():
             if not self.wanted.wait(0.2):
                 continue
-            self.wanted.clear()
+            while self.wanted.is_set() and not self.stopping.is_set():  # wait for a quiet moment between saves
+                self.wanted.clear()
+                time.sleep(QUIET_BEFORE_INDEXING)
             build_number = self.builds[0]
             fresh = next_bundle(self.site)
             try:
                 index_site(self.site, self.language, fresh)
             except SearchFailed as failed:
-                print(f"archive: warning: {failed}", file=sys.stderr)
+                if not self.stopping.is_set():
+                    print(f"archive: warning: {failed}", file=sys.stderr)
                 continue
             with self.lock:
                 if build_number == self.builds[0] and self.site.is_dir():
