@@ -124,6 +124,9 @@ def serve(root: Path, out: Path | None, host: str, port: int, *, strict: bool = 
     except KeyboardInterrupt:
         print("\nstopping", flush=True)
     finally:
+        if threading.current_thread() is threading.main_thread():  # a second Ctrl-C must not cut shutdown short
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
         stop.set()
         watcher.stop()
         server.stop()
