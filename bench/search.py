@@ -17,16 +17,10 @@ import argparse
 import datetime as dt
 import functools
 import gzip
-import hashlib
 import json
-import os
-import platform
 import re
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import unicodedata
@@ -35,11 +29,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-BENCH = Path(__file__).resolve().parent
-REPO = BENCH.parent
-SHARED = (REPO / ".." / "shared" / "bench").resolve()
-CACHE = BENCH / ".cache"
-RESULTS = BENCH / "results"
+from common import (RESULTS, RUN_PREFIX, build_once, clean_start, corpus, folder_size, keep_last,
+                    machine, median, runs_per_size, settle, write_results)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -53,26 +44,6 @@ COMPRESSIBLE = (".html", ".css", ".js", ".mjs", ".json", ".svg", ".xml", ".txt")
 
 
 # ---- the corpus -------------------------------------------------------------------------------
-
-def corpus(n: int, seed: int) -> Path:
-    """The archive of n articles, generated once and reused while the generator scripts are unchanged."""
-    stamp = hashlib.sha256()
-    for script in ("to_archive.py", "make_corpus.py"):
-        stamp.update((SHARED / script).read_bytes())
-    stamp.update(f"{n} {seed}".encode())
-    folder = CACHE / f"archive-{n}-seed{seed}"
-    mark = folder / ".bench-stamp"
-    if mark.is_file() and mark.read_text() == stamp.hexdigest():
-        return folder
-    print(f"generating {n:,} articles into {folder} ...", file=sys.stderr, flush=True)
-    CACHE.mkdir(parents=True, exist_ok=True)
-    if folder.exists():
-        _delete([folder])
-    subprocess.run([sys.executable, str(SHARED / "to_archive.py"), str(n), "--out", str(folder),
-                    "--seed", str(seed)], check=True, stdout=subprocess.DEVNULL)
-    mark.write_text(stamp.hexdigest())
-    return folder
-
 
 def _article_words(folder: Path) -> tuple[int, Counter, set[str]]:
     """Articles, document frequency of each word of the article bodies (markup dropped), and every word of
@@ -109,101 +80,7 @@ def pick_words(folder: Path, common: str | None, rare: str | None) -> dict:
             "rare": rare, "rare_articles": df[rare]}
 
 
-# ---- building ---------------------------------------------------------------------------------
-
-def archive_command() -> list[str]:
-    for candidate in (Path(sys.executable).parent / "archive", REPO / ".venv" / "bin" / "archive"):
-        if candidate.is_file():
-            return [str(candidate)]
-    found = shutil.which("archive")
-    return [found] if found else [sys.executable, "-m", "generator"]
-
-
-STAGE = re.compile(r"([a-z][a-z ]*?) (\d+\.\d+) s")
-
-
-RUN_PREFIX = "bench-run-"  # each cold build writes to a new folder <corpus>/bench-run-<k>/
-DELETED_STAMP = CACHE / ".last-deletion"
-SETTLE_AFTER_DELETION_S = 90
-
-
-def build_once(folder: Path, name: str, search: bool = True) -> dict:
-    """One cold `archive build -v` into the new folder <corpus>/<name>/: wall time, the stages it reports, and
-    peak RSS (the build and Pagefind).
-
-    Cold: the output folder does not exist. It is a new folder each time rather than a deleted and rebuilt
-    site/ because on ext4 without a journal (this kind of VM's root filesystem) the kernel skips every inode
-    freed in the last minute when it allocates one, so a build right after deleting the previous site runs
-    slower and slower (render and write 24 s -> 56 s over four builds of 10,000 articles). Pending writes of
-    the previous build are flushed first (os.sync), so that their writeback does not land in this one; the corpus
-    stays in the page cache, as it does for an editor building again."""
-    target = folder / name
-    if target.exists():
-        raise SystemExit(f"{target} exists: a benchmark build needs a new output folder")
-    synced = time.perf_counter()
-    os.sync()
-    synced = time.perf_counter() - synced
-    with tempfile.TemporaryFile() as out:
-        started = time.perf_counter()
-        process = subprocess.Popen([*archive_command(), "build", "-v", "-C", str(folder), "--out", name,
-                                    *([] if search else ["--no-search"])],
-                                   stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
-        _, status, usage = os.wait4(process.pid, 0)
-        wall = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        log = out.read().decode(errors="replace")
-    if process.returncode != 0:
-        raise SystemExit(f"archive build failed in {folder} (exit {process.returncode}):\n{log}")
-    stage_line = next((line for line in log.splitlines() if " s, " in line and line.startswith("load ")), "")
-    stages = {name: float(seconds) for name, seconds in STAGE.findall(stage_line)}
-    reported = re.search(r" in (\d+\.\d+) s:", log)
-    return {"out": name, "search": search, "sync_before_s": synced, "wall_s": wall, "reported_s": float(reported.group(1)) if reported else None, "stages_s": stages,
-            "search_share": stages.get("search index", 0.0) / wall, "peak_rss_bytes": usage.ru_maxrss * 1024,
-            "cpu_s": usage.ru_utime + usage.ru_stime, "log_tail": log.strip().splitlines()[-1:]}
-
-
-def _run_folders(folder: Path) -> list[Path]:
-    """Build outputs of this benchmark in a corpus folder, with the staging and old folders beside them."""
-    return [p for p in folder.iterdir() if p.name.startswith((RUN_PREFIX, f".{RUN_PREFIX}"))]
-
-
-def _delete(paths: list[Path]) -> None:
-    if paths:
-        for path in paths:
-            shutil.rmtree(path, ignore_errors=True)
-        DELETED_STAMP.write_text(str(time.time()))
-
-
-def clean_start() -> None:
-    """Delete what an interrupted run left behind (settle() then waits before the first timed build)."""
-    if CACHE.is_dir():
-        _delete([p for corpus_dir in CACHE.iterdir() if corpus_dir.is_dir() for p in _run_folders(corpus_dir)])
-
-
-def settle() -> None:
-    """Let SETTLE_AFTER_DELETION_S pass since this benchmark last deleted files (see build_once)."""
-    try:
-        wait = float(DELETED_STAMP.read_text()) + SETTLE_AFTER_DELETION_S - time.time()
-    except (OSError, ValueError):
-        wait = 0
-    if wait > 0:
-        print(f"waiting {wait:.0f} s: files were deleted less than {SETTLE_AFTER_DELETION_S} s ago, and on ext4 "
-              "without a journal that slows down creating files", file=sys.stderr, flush=True)
-        os.sync()
-        time.sleep(wait)
-
-
-def keep_last(folder: Path, last: str) -> None:
-    """After all measurements: the last build becomes <corpus>/site/ (for a look), the other outputs go."""
-    _delete([p for p in _run_folders(folder) if p.name != last] + [folder / "site"])
-    (folder / last).rename(folder / "site")
-
-
-def folder_size(folder: Path) -> tuple[int, int]:
-    files = [p for p in folder.rglob("*") if p.is_file()]
-    return sum(p.stat().st_size for p in files), len(files)
-
+# ---- measuring the output ---------------------------------------------------------------------
 
 def _gzip_size(path: Path) -> int:
     return len(gzip.compress(path.read_bytes(), compresslevel=6, mtime=0))
@@ -499,11 +376,6 @@ def browse(site: Path, words: dict, entity_word: str, runs: int) -> dict:
 
 # ---- reporting --------------------------------------------------------------------------------
 
-def median(values):
-    values = [v for v in values if v is not None]
-    return statistics.median(values) if values else None
-
-
 def summarise(size: dict) -> dict:
     builds = size["builds"]
     stages = sorted({s for b in builds for s in b["stages_s"]}, key=list(builds[0]["stages_s"]).index)
@@ -600,31 +472,6 @@ def breakdown(size: dict) -> str:
     return "\n".join(lines)
 
 
-def machine() -> dict:
-    info = {"nproc": len(os.sched_getaffinity(0)), "cpu_count": os.cpu_count(), "python": platform.python_version(),
-            "platform": platform.platform()}
-    cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    model = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.M)
-    info["cpu_model"] = model.group(1).strip() if model else platform.processor()
-    meminfo = Path("/proc/meminfo").read_text() if Path("/proc/meminfo").exists() else ""
-    total = re.search(r"^MemTotal:\s*(\d+) kB", meminfo, re.M)
-    info["ram_bytes"] = int(total.group(1)) * 1024 if total else None
-    try:
-        from importlib.metadata import version
-        info["pagefind"] = version("pagefind")
-    except Exception:
-        info["pagefind"] = None
-    git = lambda *args: subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True).stdout.strip()  # noqa: E731
-    info["git_commit"] = git("rev-parse", "HEAD")
-    info["git_dirty"] = bool(git("status", "--porcelain", "--", "generator", "templates"))
-    return info
-
-
-def _shown(path: Path) -> str:
-    """A path as a reader at the repository root would type it."""
-    return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1000,10000", help="article counts, comma-separated (default 1000,10000)")
@@ -639,9 +486,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="the JSON file (default bench/results/search-<date>.json)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    runs = [int(r) for r in args.runs.split(",")]
-    runs = runs * len(sizes) if len(runs) == 1 else runs
-    if len(runs) != len(sizes) or min(runs) < 1:
+    runs = runs_per_size(args.runs, sizes)
+    if runs is None:
         parser.error("--runs takes one number, or one per size, each at least 1")
     if not CHROMIUM.is_file():
         parser.error(f"no Chromium at {CHROMIUM}: install Debian's chromium (apt-get install chromium)")
@@ -695,16 +541,9 @@ def main(argv: list[str] | None = None) -> int:
           f"{' + uncommitted changes' if info['git_dirty'] else ''}. Benchmark took "
           f"{(time.perf_counter() - started) / 60:.1f} min.")
     out = args.out or RESULTS / f"search-{dt.date.today().isoformat()}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = out.with_name(out.name + ".tmp")
-    temporary.write_text(json.dumps({"date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-                                     "command": " ".join([_shown(Path(sys.executable)), "bench/search.py",
-                                                          *(sys.argv[1:] if argv is None else argv)]),
-                                     "machine": info, "targets": {"first_query_bytes": TARGET_QUERY,
-                                                                  "suggest_bytes": TARGET_SUGGEST},
-                                     "sizes": results, "table": report}, indent=1, ensure_ascii=False))
-    temporary.replace(out)
-    print(f"Raw numbers: {_shown(out)}")
+    write_results(out, "search.py", argv, {"machine": info, "targets": {"first_query_bytes": TARGET_QUERY,
+                                                                       "suggest_bytes": TARGET_SUGGEST},
+                                           "sizes": results, "table": report})
     return 0
 
 
