@@ -386,3 +386,16 @@ def test_no_traceback_for_a_user_mistake(tmp_path, argv: list[str], code: int) -
     assert "Traceback" not in done.stderr
     assert done.stderr.strip(), "a mistake must be explained on stderr"
     assert (tmp_path / "root" / "site").exists() is False
+
+
+def test_a_damaged_cache_only_costs_time(make_archive, run) -> None:
+    root = make_archive(CLEAN, CONFIG)
+    assert run("build", "-C", root).code == 0
+    before = files_of(root / "site")
+    (root / CACHE / "cache.sqlite").write_bytes(b"not a database" * 100)
+    for leftover in (root / CACHE).glob("cache.sqlite-*"):  # SQLite's journal files
+        leftover.unlink()
+    result = run("build", "-C", root)
+    assert (result.code, result.err) == (0, "")
+    pages = lambda files: {f: b for f, b in files.items() if not f.startswith(("pagefind/", MARKER))}  # noqa: E731
+    assert pages(files_of(root / "site")) == pages(before)
