@@ -346,7 +346,11 @@ class Builder:
 
 def check(root: Path, *, strict: bool = False) -> tuple[Config, Archive | None, list[Diagnostic]]:
     """Everything `build` validates, writing nothing (the cache is only read)."""
-    config, archive, diagnostics, _ = Builder(root, strict=strict, cache="read").check()
+    builder = Builder(root, strict=strict, cache="read")
+    try:
+        config, archive, diagnostics, _ = builder.check()
+    finally:
+        builder.cache.close()
     return config, archive, diagnostics
 
 
@@ -354,4 +358,7 @@ def build(root: Path, *, out: Path | None = None, strict: bool = False, search: 
           keep_search: bool = False, cache: CacheUse = "on") -> BuildResult:
     builder = Builder(root, out, strict=strict, cache=cache)
     builder.workers = len(os.sched_getaffinity(0))
-    return builder.build(search=search, keep_search=keep_search)
+    try:
+        return builder.build(search=search, keep_search=keep_search)
+    finally:
+        builder.cache.close()  # a program that builds many times (tests, notebooks) keeps no file open

@@ -132,6 +132,7 @@ def serve(root: Path, out: Path | None, host: str, port: int, *, strict: bool = 
         server.stop()
         indexer.stop()
         builder.save()
+        builder.cache.close()
     return 0
 
 
