@@ -14,13 +14,17 @@ chunk holds every position of a word): both are kept down here and in the templa
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Awaitable, TypeVar
 
 from pagefind.index import IndexConfig, PagefindIndex
 
 from .write import BUNDLE
+
+T = TypeVar("T")
 
 # Markup that the renderer adds to an article's text and that is not text: the claimant and stance label of a
 # claim annotation ("Ministry of Heritage · reports"). Templates mark their own such parts data-pagefind-ignore.
@@ -33,9 +37,31 @@ class SearchFailed(Exception):
 
 async def _index(site: Path, language: str, output: Path) -> int:
     config = IndexConfig(output_path=str(output), force_language=language, exclude_selectors=EXCLUDE)
-    async with PagefindIndex(config=config) as index:
-        result = await index.add_directory(str(site))
+    index = PagefindIndex(config=config)
+    try:
+        await _answered(index, index.__aenter__())
+        result = await _answered(index, index.add_directory(str(site)))
+        await _answered(index, index.write_files())
+    finally:
+        if index._service is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(index._service.close(), timeout=10)
     return int(result.get("page_count", 0))
+
+
+async def _answered(index: PagefindIndex, request: Awaitable[T]) -> T:
+    """A request to the Pagefind process, or an error if that process stops answering: its library reads the
+    answers in a task of its own, and when that task dies (the process crashed or exited) the request would
+    wait forever; seen as a build that never ended."""
+    work = asyncio.ensure_future(request)
+    while True:
+        done, _ = await asyncio.wait({work}, timeout=0.25)
+        if done:
+            return work.result()
+        reader = getattr(index._service, "_poll_task", None)
+        if reader is not None and reader.done():
+            work.cancel()
+            raise RuntimeError("the Pagefind process stopped answering")
 
 
 def index_site(site: Path, language: str, output: Path | None = None) -> int:
