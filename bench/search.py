@@ -25,6 +25,7 @@ import threading
 import time
 import unicodedata
 from collections import Counter
+from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -300,17 +301,25 @@ def group_of(path: str) -> str:
     return "page (html, css, js)"
 
 
-def measure_query(browser, server: Server, site: Path, word: str) -> dict:
-    """Open search/?q=WORD in an empty context; wait for the first results and for the network to settle."""
-    root = server.root
+@contextmanager
+def fresh_page(browser, server: Server, site: Path):
+    """A page in an empty browser context (no cache), with its traffic counted and its JavaScript errors kept."""
     context = browser.new_context()
     try:
         traffic = Traffic(context, server, site)
         page = context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
+        yield page, traffic, errors
+    finally:
+        context.close()
+
+
+def measure_query(browser, server: Server, site: Path, word: str) -> dict:
+    """Open search/?q=WORD in an empty context; wait for the first results and for the network to settle."""
+    with fresh_page(browser, server, site) as (page, traffic, errors):
         started = time.perf_counter()
-        page.goto(f"{root}search/?q={word}")
+        page.goto(f"{server.root}search/?q={word}")
         page.wait_for_function(
             "() => { const s = document.getElementById('status').textContent;"
             " return /^No results/.test(s) || (/results? for/.test(s)"
@@ -323,21 +332,13 @@ def measure_query(browser, server: Server, site: Path, word: str) -> dict:
         result.update({"word": word, "results": int(found.group(1)) if found else 0, "status": status,
                        "results_shown_ms": shown_ms, "page_errors": errors})
         return result
-    finally:
-        context.close()
 
 
 def measure_typing(browser, server: Server, site: Path, prefix: str) -> dict:
     """Open search/ in an empty context, type PREFIX into #q letter by letter, wait for the suggestions;
     counts only what is downloaded from the first keystroke on."""
-    root = server.root
-    context = browser.new_context()
-    try:
-        traffic = Traffic(context, server, site)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(f"{root}search/")
+    with fresh_page(browser, server, site) as (page, traffic, errors):
+        page.goto(f"{server.root}search/")
         traffic.settle(page)
         traffic.mark()
         page.locator("#q").press_sequentially(prefix, delay=KEY_DELAY_MS)
@@ -350,8 +351,6 @@ def measure_typing(browser, server: Server, site: Path, prefix: str) -> dict:
         result = traffic.summary()
         result.update({"prefix": prefix, "suggestions": shown, "page_errors": errors})
         return result
-    finally:
-        context.close()
 
 
 def browse(site: Path, words: dict, entity_word: str, runs: int) -> dict:
