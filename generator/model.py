@@ -25,10 +25,11 @@ class SourceFile:
     path: str  # relative to the project root, with forward slashes
     kind: Kind
     data: bytes
+    digest: str = field(default="", compare=False)  # of `data`: computed once, a build asks for it several times
 
-    @property
-    def digest(self) -> str:
-        return content_digest(self.data)
+    def __post_init__(self) -> None:
+        if not self.digest:
+            object.__setattr__(self, "digest", content_digest(self.data))
 
 
 def content_digest(data: bytes) -> str:
