@@ -8,7 +8,6 @@ The result is byte-identical to a clean build; tests/test_incremental.py holds i
 """
 from __future__ import annotations
 
-import gc
 import os
 import secrets
 import time
@@ -23,6 +22,7 @@ from .changes import Snapshot, Stale, snapshot, stale
 from .config import CONFIG_FILE, Config, load_config
 from .diagnostics import BuildFailed, Diagnostic, Loc, has_errors, promote_warnings
 from .load import Found, find, read
+from .memory import long_lived
 from .model import Archive, Document, SourceFile, content_digest
 from .parse import parse_file
 from .render.env import builtin_theme, make_env, template_digests
@@ -160,21 +160,13 @@ class Builder:
         diagnostics += problems
         clock.lap("load")
         docs: list[Document] = []
-        gc.disable()  # parsing makes millions of objects and next to no cycles: collecting would only rescan them
-        try:
-            parsed = self._parse(found)
-        finally:
-            gc.enable()
-            # nor should later collections rescan them: for a long-lived `serve`, a full collection of a large
-            # archive's tokens takes seconds. Young garbage goes first, what lives on is never collected again.
-            gc.collect(1)
-            gc.freeze()
-        for doc, problems in parsed:
-            diagnostics += problems
-            if doc is not None:
-                docs.append(doc)
-        clock.lap("parse")
-        archive, problems = resolve(docs, config)
+        with long_lived():
+            for doc, problems in self._parse(found):
+                diagnostics += problems
+                if doc is not None:
+                    docs.append(doc)
+            clock.lap("parse")
+            archive, problems = resolve(docs, config)
         diagnostics += problems
         clock.lap("resolve")
         if self.strict:
@@ -255,8 +247,9 @@ class Builder:
             self.env, self.env_key = make_env(self.root), (settings, theme)
         env = self.env
         templates = template_digests(env, PAGE_TEMPLATES)
-        graph = Graph(archive, hydrate=self._hydrate)
-        snap = snapshot(archive)
+        with long_lived():
+            graph = Graph(archive, hydrate=self._hydrate)
+            snap = snapshot(archive)
         is_stale = self._staleness(state, snap, templates, archive, config.per_page)
         clock.lap("plan")
         writer = SiteWriter(self.out, state.outputs if state else None)

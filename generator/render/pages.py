@@ -5,9 +5,7 @@ know every page of the site, but builds the view models of the stale ones alone.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cache
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, NamedTuple, Sequence
 from urllib.parse import urlparse
 
 from ..config import Config
@@ -20,8 +18,7 @@ from .views import Graph
 HOME_LIST = 10
 
 
-@dataclass(frozen=True, slots=True)
-class Page:
+class Page(NamedTuple):  # a tuple: a large archive plans tens of thousands of these per build
     path: str
     template: str
     key: str  # the record whose pages these are ("a:<slug>", "e:<id>", ...) or the index ("index:entities")
@@ -31,7 +28,13 @@ class Page:
 def _paged(key: str, template: str, base: str, count: int, per: int, items: Callable[[], Sequence],
            context: Callable[[Pager], dict[str, Any]]) -> Iterator[Page]:
     """The pages of a long list; the list itself is made only when one of them is rendered."""
-    pagers = cache(lambda: paginate(items(), per, base))
+    made: list[list[Pager]] = []
+
+    def pagers() -> list[Pager]:
+        if not made:
+            made.append(paginate(items(), per, base))
+        return made[0]
+
     for n in range(max(1, -(-count // per))):
         path = page_of(base, n + 1)
         yield Page(path, template, key, lambda n=n: {**context(pagers()[n]), "pager": pagers()[n]})

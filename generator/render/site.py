@@ -12,6 +12,7 @@ from jinja2 import Environment, TemplateError, TemplateNotFound, TemplatesNotFou
 
 from ..config import Config
 from ..diagnostics import BuildFailed, Diagnostic, Loc
+from ..memory import long_lived
 from ..model import Archive
 from ..write import SiteWriter
 from .data import archive_json, atom, sitemap
@@ -54,7 +55,8 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
     """
     site = {"title": config.title, "description": config.description, "language": config.language,
             "base_url": config.base_url}
-    pages = list(plan(archive, graph, config))
+    with long_lived():
+        pages = list(plan(archive, graph, config))
     todo = []
     for i, page in enumerate(pages):
         if stale(page):

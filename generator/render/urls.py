@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 
+_PATHS = {"home": "", "article": "articles/{}/", "source_view": "articles/{}/source/", "entity": "entities/{}/",
+          "claim": "claims/{}/", "source": "sources/{}/", "articles": "articles/", "entities": "entities/",
+          "claims": "claims/", "sources": "sources/", "search": "search/"}
+
+
 def page_path(kind: str, key: str = "", page: int = 1) -> str:
     """The site path of a page, as a folder (`entities/x/`); '' is the home page."""
-    base = {"home": "", "article": f"articles/{key}/", "source_view": f"articles/{key}/source/",
-            "entity": f"entities/{key}/", "claim": f"claims/{key}/", "source": f"sources/{key}/",
-            "articles": "articles/", "entities": "entities/", "claims": "claims/", "sources": "sources/",
-            "search": "search/"}[kind]
+    base = _PATHS[kind].format(key)
     return base if page == 1 else f"{base}page/{page}/"
 
 
