@@ -31,7 +31,8 @@ from .render.paginate import page_of
 from .render.site import render_site
 from .render.urls import output_file, page_path
 from .render.views import Graph
-from .resolve import resolve
+from .resolve import Resolution, resolve
+from .resolve.update import update
 from .search import BUNDLE, SearchFailed, index_site, refresh_index
 from .write import SiteWriter, check_output, site_id
 
@@ -146,6 +147,9 @@ class Builder:
         self.unsaved: dict[tuple[str, str], Parsed] = {}  # parses not in the cache yet
         self.stamps: dict[str, Stamp] = dict(self.state.stamps) if self.state else {}
         self.load_problems: list[Diagnostic] = []
+        # the last resolution, which an edit of articles alone updates (its archive changes in place: a
+        # BuildResult's archive is valid until the next build)
+        self.resolution: Resolution | None = None
 
     # ---- load, parse, resolve: also all of `archive check` ------------------------------------
 
@@ -166,8 +170,10 @@ class Builder:
                 if doc is not None:
                     docs.append(doc)
             clock.lap("parse")
-            archive, problems = resolve(docs, config)
-        diagnostics += problems
+            resolution = self.resolution and update(self.resolution, docs, config)
+            self.resolution = resolution or resolve(docs, config)
+        archive = self.resolution.archive
+        diagnostics += self.resolution.problems
         clock.lap("resolve")
         if self.strict:
             diagnostics = promote_warnings(diagnostics)

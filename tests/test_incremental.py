@@ -53,7 +53,8 @@ def initial(rng: random.Random) -> Model:
 def random_article(rng: random.Random, m: Model, n: int) -> dict:
     return {"title": f"Story {n} {rng.randint(0, 99)}", "date": f"2021-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
             "publisher": rng.choice([None, *m.entities]), "words": [f"word{rng.randint(0, 9)}" for _ in range(4)],
-            "mentions": rng.sample(m.refs(), 2), "claims": [], "broken": False}
+            "mentions": rng.sample(m.refs(), 2), "claims": [], "broken": False, "draft": False, "slug": None,
+            "local": None}
 
 
 def write(m: Model, root: Path) -> None:
@@ -63,9 +64,15 @@ def write(m: Model, root: Path) -> None:
         front = [f"title: {a['title']}", f"date: {'2021-13-45' if a['broken'] else a['date']}"]
         if a["publisher"]:
             front.append(f"publisher: {a['publisher']}")
+        if a["draft"]:
+            front.append("draft: true")
+        if a["slug"]:
+            front.append(f"slug: {a['slug']}")
+        if a["local"]:
+            front.append(f"entities:\n  {a['local']}: {{name: Local {a['local']}, type: person}}")
         body = " ".join(a["words"]) + ". " + " ".join(f"Here [[{ref}]] spoke." for ref in a["mentions"])
-        body += "".join(f" They said [{c} words]{{claim={c} by=\"{by}\" stance={stance} source={src}}}."
-                        for c, by, stance, src in a["claims"])
+        body += "".join(f" They said [{c} {words}]{{claim={c} by=\"{by}\" stance={stance} source={src}}}."
+                        for c, words, by, stance, src in a["claims"])
         wanted[content / "articles" / f"{stem}.md"] = "---\n" + "\n".join(front) + "\n---\n" + body + "\n"
     for eid, e in m.entities.items():
         aliases = "".join(f"\n  - {alias}" for alias in e["aliases"])
@@ -99,7 +106,23 @@ def edit(m: Model, rng: random.Random, op: str) -> None:
         article["mentions"].pop(rng.randrange(len(article["mentions"])))
     elif op == "claim" and article and m.claims:
         by = rng.choice(m.refs())
-        article["claims"].append((rng.choice(list(m.claims)), by, rng.choice(STANCES), rng.choice([*m.sources])))
+        article["claims"].append((rng.choice(list(m.claims)), f"words{rng.randint(0, 9)}", by, rng.choice(STANCES),
+                                  rng.choice([*m.sources])))
+    elif op == "loose-claim" and article:  # a claim without a record: named by its first appearance
+        article["claims"].append((f"loose-{rng.randint(0, 1)}", f"words{rng.randint(0, 9)}", rng.choice(m.refs()),
+                                  rng.choice(STANCES), rng.choice([*m.sources])))
+    elif op == "unclaim" and article and article["claims"]:
+        article["claims"].pop(rng.randrange(len(article["claims"])))
+    elif op == "draft" and article:
+        article["draft"] = not article["draft"]
+    elif op == "slug" and article:  # two articles may ask for the same slug
+        article["slug"] = rng.choice([None, "same-slug", f"own-{rng.randint(0, 99)}"])
+    elif op == "local" and article:  # an entity defined in an article's front matter, maybe in two articles
+        if article["local"]:  # dropped with its mentions, as an editor who moves it elsewhere would
+            article["mentions"] = [ref for ref in article["mentions"] if ref != f"Local {article['local']}"]
+        article["local"] = rng.choice([None, "local-a", "local-b"])
+        if article["local"]:
+            article["mentions"].append(f"Local {article['local']}")
     elif op == "retitle" and article:
         article["title"] = f"Retitled {rng.randint(0, 99)}"
     elif op == "redate" and article:
@@ -137,13 +160,14 @@ def site_files(site: Path) -> dict[str, bytes]:
             if p.is_file() and p.name != MARKER}
 
 
-OPS = ("body", "mention", "unmention", "claim", "retitle", "redate", "add", "delete", "rename", "entity",
-       "unentity", "statement", "source", "template", "config", "break", "touch")
+OPS = ("body", "mention", "unmention", "claim", "loose-claim", "unclaim", "retitle", "redate", "add", "delete",
+       "rename", "draft", "slug", "local", "entity", "unentity", "statement", "source", "template", "config",
+       "break", "touch")
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 2**32), steps=st.lists(st.tuples(st.sampled_from(OPS), st.booleans()), min_size=1,
-                                                   max_size=6))
+                                                   max_size=8))
 def test_incremental_builds_match_clean_builds(tmp_path_factory, seed: int, steps: list[tuple[str, bool]]) -> None:
     rng = random.Random(seed)
     root = tmp_path_factory.mktemp("archive")

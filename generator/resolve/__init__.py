@@ -2,15 +2,17 @@
 
 The only stage that sees all documents. References resolve by id first, then by name or alias;
 what resolves to nothing becomes an implicit record, with a warning at the reference.
+An edit of articles alone can be applied to the last resolution instead (`update`).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePosixPath
-from .config import Config
-from .diagnostics import Diagnostic, Loc, did_you_mean
-from .ids import is_id, make_id, ref_key
-from .model import Appearance, Archive, Article, Claim, Document, Entity, Field, Source
+from ..config import Config
+from ..diagnostics import Diagnostic, Loc, did_you_mean
+from ..ids import is_id, make_id, ref_key
+from ..model import Appearance, Archive, Article, Claim, Document, Entity, Field, Source
 
 SUMMARY_LENGTH = 280
 
@@ -26,6 +28,15 @@ def _stem_id(doc: Document) -> str:
     return make_id(PurePosixPath(doc.path).stem)
 
 
+def slug_of(article: Document) -> str:
+    return article.get("slug") or _stem_id(article)
+
+
+def listed(doc: Document | None) -> bool:
+    """Whether the document is an article the site lists (not a draft)."""
+    return doc is not None and doc.kind == "article" and not doc.get("draft")
+
+
 class _Resolver:
     def __init__(self, config: Config):
         self.config = config
@@ -37,6 +48,7 @@ class _Resolver:
         self.claims: dict[str, Claim] = {}
         self.names: dict[str, list[str]] = {}  # normalised name or alias -> entity ids
         self.refs: dict[str, str] = {}  # normalised reference -> entity id, as resolved
+        self.own: dict[str, list[Diagnostic]] = {}  # article path -> the problems of its references
 
     # ---- registries ----------------------------------------------------------------------
 
@@ -129,11 +141,11 @@ class _Resolver:
 
     # ---- the whole archive ---------------------------------------------------------------
 
-    def run(self, docs: list[Document]) -> tuple[Archive, list[Diagnostic]]:
+    def run(self, docs: list[Document]) -> Resolution:
         self.pending_publishers: list[tuple[str, Field]] = []
         by_kind: dict[str, list[Document]] = {"article": [], "entity": [], "claim": [], "source": []}
         for doc in docs:
-            if not (doc.kind == "article" and doc.get("draft")):
+            if doc.kind != "article" or listed(doc):
                 by_kind[doc.kind].append(doc)
         for doc in by_kind["entity"]:
             self.add_entity(_stem_id(doc), doc.fields, Loc(doc.path), doc)
@@ -160,19 +172,29 @@ class _Resolver:
             for span in doc.claims:
                 self.problems.append(span.loc.warning(
                     "claim annotations count only in articles: this one is shown as plain text"))
-        return self.archive(articles), self.problems
+        return Resolution(self.config, {doc.path: doc for doc in docs}, self.archive(articles), self,
+                          {a.doc.path: a for a in articles})
 
     def articles(self, docs: list[Document]) -> list[Article]:
         slugs: dict[str, Loc] = {}
         articles = []
         for doc in docs:
-            slug = doc.get("slug") or _stem_id(doc)
+            slug = slug_of(doc)
             if self._claim_id("article slug", slug, doc.loc("slug") if doc.get("slug") else Loc(doc.path), slugs):
                 articles.append(self.article(doc, slug))
         articles.sort(key=lambda a: (a.day, a.slug))
         for article in articles:
-            self.annotate(article)
+            self.own[article.doc.path] = self.annotate_alone(article)
         return articles
+
+    def annotate_alone(self, article: Article) -> list[Diagnostic]:
+        """Annotate the article; the problems of its references, kept apart from everything else's."""
+        shared, self.problems = self.problems, []
+        try:
+            self.annotate(article)
+            return self.problems
+        finally:
+            self.problems = shared
 
     def article(self, doc: Document, slug: str) -> Article:
         known = {"title", "date", "slug", "summary", "publisher", "wire", "authors", "original_url", "tags",
@@ -257,5 +279,20 @@ class _Resolver:
                        by_slug={a.slug: a for a in articles})
 
 
-def resolve(docs: list[Document], config: Config) -> tuple[Archive, list[Diagnostic]]:
+@dataclass
+class Resolution:
+    """A resolved archive and what it was resolved from: enough to apply an edit of articles to it alone."""
+
+    config: Config
+    docs: dict[str, Document]  # every document resolved (drafts too), by path
+    archive: Archive
+    resolver: _Resolver  # its registries annotate an edited article; its own problems are the records'
+    live: dict[str, Article]  # article path -> its article (a draft, or a slug taken by another, has none)
+
+    @property
+    def problems(self) -> list[Diagnostic]:
+        return self.resolver.problems + [p for own in self.resolver.own.values() for p in own]
+
+
+def resolve(docs: list[Document], config: Config) -> Resolution:
     return _Resolver(config).run(docs)

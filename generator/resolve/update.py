@@ -1,0 +1,102 @@
+"""Apply an edit of articles alone to the last resolution, instead of resolving every document again.
+
+An edit qualifies when it changes, adds or removes articles only, leaves the registries as they were (no
+entity or source defined in an article's front matter changed), involves no implicit entity, creates or drops
+no implicit claim, and makes no two articles share a slug. Annotating an article is then a function of the
+article and the registries alone, and what other records list of it (articles mentioning an entity, citing a
+source, appearances of a claim) is patched in place, in the contract's orders. Anything else is resolved whole;
+tests/test_incremental.py holds both ways to the same result.
+"""
+from __future__ import annotations
+
+from bisect import bisect_left, insort
+
+from ..config import Config
+from ..model import Article, Document
+from . import Resolution, listed, slug_of
+
+
+def update(res: Resolution, docs: list[Document], config: Config) -> Resolution | None:
+    """`res` brought up to `docs` (changed in place), or None when the change needs a whole resolution."""
+    now = {doc.path: doc for doc in docs}
+    changed = [path for path in now.keys() | res.docs.keys() if now.get(path) is not res.docs.get(path)]
+    if config != res.config:
+        return None
+    for path in changed:
+        before, after = res.docs.get(path), now.get(path)
+        if any(doc is not None and doc.kind != "article" for doc in (before, after)):
+            return None
+        if _registers(before) != _registers(after) or (listed(before) and path not in res.live):
+            return None  # a registry changes, or an article that lost its slug to another may get it
+    archive, resolver = res.archive, res.resolver
+    gone = [res.live[path] for path in changed if path in res.live]
+    if any(archive.entities[e].implicit for article in gone for e in article.entities):
+        return None  # an implicit entity is named by its first reference: it may be renamed or dropped
+    taken = archive.by_slug.keys() - {article.slug for article in gone}
+    fresh: list[Article] = []
+    own = {}
+    entities = len(resolver.entities)
+    for path in changed:
+        doc = now.get(path)
+        if not listed(doc):
+            continue
+        slug = slug_of(doc)
+        if not slug or slug in taken:
+            return None
+        taken.add(slug)
+        article = resolver.article(doc, slug)
+        own[path] = resolver.annotate_alone(article)
+        if len(resolver.entities) != entities or any(archive.entities[e].implicit for e in article.entities):
+            return None
+        if any(claim not in archive.claims for claim in article.claims):
+            return None  # a new implicit claim
+        fresh.append(article)
+    claims = {claim for article in (*gone, *fresh) for claim in article.claims}
+    going = {article.slug for article in gone}
+    appearances = {claim: [x for x in archive.claims[claim].appearances if x.article not in going]
+                   + [x for article in fresh for x in article.appearances if x.claim == claim] for claim in claims}
+    if any(archive.claims[claim].implicit and not kept for claim, kept in appearances.items()):
+        return None  # an implicit claim would go
+
+    # the change qualifies: patch the archive
+    by_slug = archive.by_slug
+    for article in gone:
+        del archive.articles[bisect_left(archive.articles, _order(article), key=_order)]
+        del by_slug[article.slug]
+        for eid in article.entities:
+            archive.entity_articles[eid].remove(article.slug)
+        for sid in article.sources:
+            archive.source_citers[sid].remove(article.slug)
+    by_slug.update((article.slug, article) for article in fresh)
+
+    def order(slug: str) -> tuple:
+        return _order(by_slug[slug])
+    for article in fresh:
+        insort(archive.articles, article, key=_order)
+        for eid in article.entities:
+            insort(archive.entity_articles[eid], article.slug, key=order)
+        for sid in article.sources:
+            insort(archive.source_citers[sid], article.slug, key=order)
+    for cid, listing in appearances.items():
+        claim = archive.claims[cid]
+        claim.appearances = sorted(listing, key=lambda x: (*order(x.article), x.position))
+        if claim.implicit:
+            claim.statement = claim.appearances[0].text
+    for path in changed:
+        res.live.pop(path, None)
+        resolver.own.pop(path, None)
+    res.live.update((article.doc.path, article) for article in fresh)
+    resolver.own.update(own)
+    res.docs = now
+    return res
+
+
+def _order(article: Article) -> tuple:
+    return article.day, article.slug
+
+
+def _registers(doc: Document | None) -> tuple:
+    """The entities and sources an article's front matter defines (with where: duplicates are reported there)."""
+    if not listed(doc):
+        return None, None
+    return doc.fields.get("entities"), doc.fields.get("sources")

@@ -1,0 +1,107 @@
+"""resolve.update: an edit of articles alone, applied to the last resolution, equals resolving everything again;
+and every edit that it cannot apply safely is handed back (None) for a whole resolution.
+"""
+from __future__ import annotations
+
+import pytest
+
+from generator.config import Config
+from generator.load import FOLDERS
+from generator.model import Document, SourceFile
+from generator.parse import parse_file
+from generator.render.data import archive_json
+from generator.resolve import resolve
+from generator.resolve.update import update
+
+CONFIG = Config(title="T")
+RECORDS = {
+    "content/entities/jane-doe.md": "---\nname: Jane Doe\ntype: person\naliases: [Jane]\n---\n",
+    "content/entities/acme.md": "---\nname: Acme\ntype: organization\n---\nAbout [[Jane Doe]].\n",
+    "content/claims/camps.md": "---\nstatement: There are camps.\nabout: [acme]\n---\n",
+    "content/sources/report.md": "---\ntitle: A report\nkind: report\npublisher: acme\n---\n",
+}
+
+
+def article(day: str, body: str, extra: str = "") -> str:
+    return f"---\ntitle: On {day}\ndate: {day}\n{extra}---\n{body}\n"
+
+
+BASE = {
+    "content/articles/a.md": article("2021-01-01", "[[Jane]] said [camps exist]{claim=camps source=report}."),
+    "content/articles/b.md": article("2021-02-01", "[[Acme]] and [[Jane Doe]]; [loose words]{claim=loose by=acme}."),
+    "content/articles/c.md": article("2021-03-01", "[[Acme]] said [it again]{claim=loose}."),
+}
+
+
+def parsed(files: dict[str, str]) -> dict[str, Document]:
+    docs = {}
+    for path, text in files.items():
+        kind = FOLDERS[path.split("/")[1]]
+        doc, _ = parse_file(SourceFile(path, kind, text.encode()))
+        assert doc is not None
+        docs[path] = doc
+    return docs
+
+
+def outcome(res) -> tuple[bytes, list[str], list[str]]:
+    return archive_json(res.archive), sorted(map(str, res.problems)), sorted(res.live)
+
+
+def edited(changes: dict[str, str | None]):
+    """The last resolution of BASE, updated for `changes` (None deletes a file), and a whole resolution of them."""
+    before = parsed({**RECORDS, **BASE})
+    after = {**before, **parsed({p: t for p, t in changes.items() if t is not None})}
+    for path in [p for p, t in changes.items() if t is None]:
+        del after[path]
+    last = resolve(list(before.values()), CONFIG)
+    return update(last, list(after.values()), CONFIG), resolve(list(after.values()), CONFIG)
+
+
+@pytest.mark.parametrize("changes", [
+    pytest.param({"content/articles/a.md": article("2021-01-01", "[[Acme]] now; [camps exist]{claim=camps}.")},
+                 id="mentions and sources change"),
+    pytest.param({"content/articles/a.md": article("2021-02-15", "[[Jane]] said [camps]{claim=camps}.")},
+                 id="redated past another article"),
+    pytest.param({"content/articles/b.md": article("2021-02-01", "[other words]{claim=loose by=acme}.")},
+                 id="first wording of an implicit claim"),
+    pytest.param({"content/articles/b.md": article("2021-04-01", "[[Acme]] [loose words]{claim=loose}.")},
+                 id="implicit claim's first appearance moves"),
+    pytest.param({"content/articles/b.md": None}, id="deleted"),
+    pytest.param({"content/articles/d.md": article("2020-06-01", "[[Jane]] [early]{claim=loose source=report}.")},
+                 id="added, first in the lists"),
+    pytest.param({"content/articles/c.md": article("2021-03-01", "[[Acme]] [it again]{claim=loose}.",
+                                                   "draft: true\n")}, id="made a draft"),
+    pytest.param({"content/articles/a.md": article("2021-01-01", "[[Jane]] [x]{claim=camps source=nowhere}.")},
+                 id="an unknown source"),
+    pytest.param({"content/articles/c.md": article("2021-03-01", "[[Acme]] [it]{claim=loose}.", "slug: own\n")},
+                 id="new slug"),
+])
+def test_update_equals_a_whole_resolution(changes: dict[str, str | None]) -> None:
+    updated, whole = edited(changes)
+    assert updated is not None, "this edit should be applied without resolving everything"
+    assert outcome(updated) == outcome(whole)
+
+
+@pytest.mark.parametrize("changes", [
+    pytest.param({"content/entities/acme.md": "---\nname: Acme Corp\ntype: organization\n---\n"}, id="a record"),
+    pytest.param({"content/articles/a.md": article("2021-01-01", "[[Someone New]] spoke.")},
+                 id="a new implicit entity"),
+    pytest.param({"content/articles/b.md": article("2021-02-01", "[[Acme]]."),
+                  "content/articles/c.md": article("2021-03-01", "[[Acme]] said nothing.")},
+                 id="an implicit claim loses its last appearance"),
+    pytest.param({"content/articles/c.md": article("2021-03-01", "[[Acme]] said [x]{claim=brand-new}.")},
+                 id="a new implicit claim"),
+    pytest.param({"content/articles/c.md": article("2021-03-01", "[[Acme]] [it]{claim=loose}.", "slug: a\n")},
+                 id="a slug another article has"),
+    pytest.param({"content/articles/c.md": article(
+        "2021-03-01", "[[Acme]] [it]{claim=loose}.", "entities:\n  local: {name: Local, type: person}\n")},
+                 id="an entity defined in front matter"),
+])
+def test_edits_that_need_a_whole_resolution(changes: dict[str, str | None]) -> None:
+    updated, _ = edited(changes)
+    assert updated is None
+
+
+def test_a_new_configuration_needs_a_whole_resolution() -> None:
+    docs = list(parsed({**RECORDS, **BASE}).values())
+    assert update(resolve(docs, CONFIG), docs, Config(title="Renamed")) is None
