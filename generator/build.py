@@ -150,6 +150,7 @@ class Builder:
         # the last resolution, which an edit of articles alone updates (its archive changes in place: a
         # BuildResult's archive is valid until the next build)
         self.resolution: Resolution | None = None
+        self.snapshot: Snapshot | None = None  # of the resolution, before the changes it counts as `touched`
 
     # ---- load, parse, resolve: also all of `archive check` ------------------------------------
 
@@ -255,7 +256,9 @@ class Builder:
         templates = template_digests(env, PAGE_TEMPLATES)
         with long_lived():
             graph = Graph(archive, hydrate=self._hydrate)
-            snap = snapshot(archive)
+            resolution = self.resolution
+            snap = snapshot(archive, self.snapshot, resolution.touched)
+            self.snapshot, resolution.touched = snap, set()
         is_stale = self._staleness(state, snap, templates, archive, config.per_page)
         clock.lap("plan")
         writer = SiteWriter(self.out, state.outputs if state else None)

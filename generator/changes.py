@@ -51,40 +51,71 @@ class Stale:
     retitled: set[str]  # articles whose line in the article index changed (where they are listed is stale)
 
 
-def snapshot(archive: Archive) -> Snapshot:
+def snapshot(archive: Archive, previous: Snapshot | None = None, touched: set[Key] | None = None) -> Snapshot:
+    """The snapshot of the archive; with `previous` (of the same archive before an update) and the records the
+    update `touched`, only theirs is taken again."""
     snap = Snapshot(order=tuple(a.slug for a in archive.articles))
-    for a in archive.articles:
-        key = "a:" + a.slug
-        summary = (a.slug, a.title, a.date, a.summary, a.authors)
-        snap.summary[key] = _digest(summary)
-        snap.full[key] = _digest((summary, a.doc.path, a.doc.digest, a.publisher, a.wire, a.entities, a.claims,
-                                  a.sources, a.mentions, [(x.by, x.source) for x in a.appearances]))
-        snap.shows[key] = (*("e:" + e for e in a.entities), *("c:" + c for c in a.claims),
-                           *("s:" + s for s in a.sources))
-    for e in archive.entities.values():
-        key = "e:" + e.id
-        summary = (e.id, e.name, e.type)
-        snap.summary[key] = _digest(summary)
-        snap.full[key] = _digest((summary, e.aliases, e.description, e.links, e.implicit, e.defined_in,
-                                  _doc(e.doc)))
-        snap.shows[key] = _mentioned(archive, e.doc)
-    for c in archive.claims.values():
-        key = "c:" + c.id
-        summary = (c.id, c.statement)
-        snap.summary[key] = _digest(summary)
-        snap.full[key] = _digest((summary, c.about, c.related, c.implicit, _doc(c.doc),
-                                  [(x.article, x.position, x.text, x.by, x.source, x.stance, x.excerpt)
-                                   for x in c.appearances]))
-        shown = chain(("e:" + e for e in c.about), ("c:" + r for r in c.related), _mentioned(archive, c.doc),
-                      *(("a:" + x.article, "e:" + (x.by or ""), "s:" + (x.source or "")) for x in c.appearances))
-        snap.shows[key] = tuple(k for k in dict.fromkeys(shown) if len(k) > 2)
-    for s in archive.sources.values():
-        key = "s:" + s.id
-        summary = (s.id, s.title, s.kind, s.date)
-        snap.summary[key] = _digest(summary)
-        snap.full[key] = _digest((summary, s.publisher, s.url, s.extra, s.defined_in, _doc(s.doc)))
-        snap.shows[key] = (*(["e:" + s.publisher] if s.publisher else []), *_mentioned(archive, s.doc))
+    if previous is None or touched is None:
+        keys = chain(("a:" + a for a in archive.by_slug), ("e:" + e for e in archive.entities),
+                     ("c:" + c for c in archive.claims), ("s:" + s for s in archive.sources))
+    else:
+        snap.full, snap.summary, snap.shows = dict(previous.full), dict(previous.summary), dict(previous.shows)
+        keys = iter(touched)
+    for key in keys:
+        record = _RECORDS[key[0]](archive, key[2:])
+        if record is None:
+            del snap.full[key], snap.summary[key], snap.shows[key]
+        else:
+            snap.summary[key], snap.full[key], snap.shows[key] = record
     return snap
+
+
+Record = tuple[bytes, bytes, tuple[Key, ...]]  # summary digest, full digest, what its pages show
+
+
+def _article(archive: Archive, slug: str) -> Record | None:
+    a = archive.by_slug.get(slug)
+    if a is None:
+        return None
+    summary = (a.slug, a.title, a.date, a.summary, a.authors)
+    full = (summary, a.doc.path, a.doc.digest, a.publisher, a.wire, a.entities, a.claims, a.sources, a.mentions,
+            [(x.by, x.source) for x in a.appearances])
+    return _digest(summary), _digest(full), (*("e:" + e for e in a.entities), *("c:" + c for c in a.claims),
+                                             *("s:" + s for s in a.sources))
+
+
+def _entity(archive: Archive, eid: str) -> Record | None:
+    e = archive.entities.get(eid)
+    if e is None:
+        return None
+    summary = (e.id, e.name, e.type)
+    full = (summary, e.aliases, e.description, e.links, e.implicit, e.defined_in, _doc(e.doc))
+    return _digest(summary), _digest(full), _mentioned(archive, e.doc)
+
+
+def _claim(archive: Archive, cid: str) -> Record | None:
+    c = archive.claims.get(cid)
+    if c is None:
+        return None
+    summary = (c.id, c.statement)
+    full = (summary, c.about, c.related, c.implicit, _doc(c.doc),
+            [(x.article, x.position, x.text, x.by, x.source, x.stance, x.excerpt) for x in c.appearances])
+    shown = chain(("e:" + e for e in c.about), ("c:" + r for r in c.related), _mentioned(archive, c.doc),
+                  *(("a:" + x.article, "e:" + (x.by or ""), "s:" + (x.source or "")) for x in c.appearances))
+    return _digest(summary), _digest(full), tuple(k for k in dict.fromkeys(shown) if len(k) > 2)
+
+
+def _source(archive: Archive, sid: str) -> Record | None:
+    s = archive.sources.get(sid)
+    if s is None:
+        return None
+    summary = (s.id, s.title, s.kind, s.date)
+    full = (summary, s.publisher, s.url, s.extra, s.defined_in, _doc(s.doc))
+    return _digest(summary), _digest(full), (*(["e:" + s.publisher] if s.publisher else []),
+                                             *_mentioned(archive, s.doc))
+
+
+_RECORDS = {"a": _article, "e": _entity, "c": _claim, "s": _source}
 
 
 def _doc(doc: Document | None) -> str | None:

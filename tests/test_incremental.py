@@ -200,3 +200,18 @@ def test_incremental_builds_match_clean_builds(tmp_path_factory, seed: int, step
             incremental, fresh = site_files(root / "site"), site_files(clean)
             assert sorted(incremental) == sorted(fresh), f"after {op}"
             assert [f for f in fresh if incremental[f] != fresh[f]] == [], f"after {op}"
+
+
+def test_appearance_added_by_an_article_edit_updates_claim_counts(tmp_path: Path) -> None:
+    """An edit that `resolve.update` applies in place: the claims index shows the new count (found missing once)."""
+    model = initial(random.Random(1))
+    for article in model.articles.values():
+        article["mentions"] = ["Entity 1"]  # no implicit entity: the edit is applied to the last resolution
+    write(model, tmp_path)
+    builder = Builder(tmp_path)
+    assert builder.build(search=False).ok
+    model.articles["story-1"]["claims"].append(("claim-0", "words", "Entity 1", "asserts", "src-0"))
+    write(model, tmp_path)
+    assert builder.build(search=False).ok
+    Builder(tmp_path, tmp_path / "clean", cache="off").build(search=False)
+    assert site_files(tmp_path / "site") == site_files(tmp_path / "clean")

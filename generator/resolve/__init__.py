@@ -288,6 +288,8 @@ class Resolution:
     archive: Archive
     resolver: _Resolver  # its registries annotate an edited article; its own problems are the records'
     live: dict[str, Article]  # article path -> its article (a draft, or a slug taken by another, has none)
+    # the records ("a:<slug>", "c:<id>") whose data updates changed since `touched` was last emptied; None: all
+    touched: set[str] | None = None
 
     @property
     def problems(self) -> list[Diagnostic]:

@@ -88,6 +88,8 @@ def update(res: Resolution, docs: list[Document], config: Config) -> Resolution 
     res.live.update((article.doc.path, article) for article in fresh)
     resolver.own.update(own)
     res.docs = now
+    if res.touched is not None:
+        res.touched |= {"a:" + article.slug for article in (*gone, *fresh)} | {"c:" + claim for claim in claims}
     return res
 
 
