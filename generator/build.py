@@ -12,7 +12,9 @@ import os
 import secrets
 import time
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
+from typing import Collection
 
 from jinja2 import Environment
 
@@ -21,14 +23,14 @@ from .cache import Cache, CacheUse, Parsed
 from .changes import Snapshot, Stale, snapshot, stale
 from .config import CONFIG_FILE, Config, load_config
 from .diagnostics import BuildFailed, Diagnostic, Loc, has_errors, promote_warnings
-from .load import Found, find, read
+from .load import Found, find, read, refind
 from .memory import long_lived
 from .model import Archive, Document, SourceFile, content_digest
 from .parse import parse_file
 from .render.env import builtin_theme, make_env, template_digests
 from .render.pages import Page
 from .render.paginate import page_of
-from .render.site import render_site
+from .render.site import Made, Todo, render_site
 from .render.urls import output_file, page_path
 from .render.views import Graph
 from .resolve import Resolution, resolve
@@ -39,6 +41,7 @@ from .write import SiteWriter, check_output, site_id
 # a file modified this close to when it was read may change again within its timestamp's resolution
 RACY_NS = 2_000_000_000
 Stamp = tuple[tuple[int, int], str, int]
+UNREADABLE = "unreadable"  # the digest of a file that could not be read
 PAGE_TEMPLATES = ("home.html", "articles.html", "article.html", "article_source.html", "entities.html",
                   "entity.html", "claims.html", "claim.html", "sources.html", "source.html", "search.html",
                   "404.html")
@@ -75,6 +78,7 @@ class State:
     counts: dict[str, int]
     searched: bool  # whether site/pagefind/ indexes this site
     load_problems: list[Diagnostic]  # files found outside the content folders: a new one is a change
+    made: Made | None = None  # the parts of the site-wide files, kept in memory only (serve)
 
 
 class Clock:
@@ -94,6 +98,7 @@ class NotAnArchive(Exception):
     """Usage error: the folder has no archive.toml."""
 
 
+@cache  # a running process keeps the code it started with
 def _code_digest() -> str:
     """The generator's own source: a new version may render any page differently."""
     package = Path(__file__).parent
@@ -141,12 +146,14 @@ class Builder:
         self.workers = 1
         self.env: Environment | None = None  # while no template file changes
         self.env_key: tuple[str, dict] = ("", {})
+        self.templates: dict[str, str] = {}  # page template -> digest of it and what it includes, for `env`
         state = self.cache.get("state")
         self.state: State | None = state if isinstance(state, State) else None
         self.parsed: dict[str, tuple[str, Parsed]] = {}  # path -> (digest, parse) of this process's builds
         self.unsaved: dict[tuple[str, str], Parsed] = {}  # parses not in the cache yet
         self.stamps: dict[str, Stamp] = dict(self.state.stamps) if self.state else {}
         self.load_problems: list[Diagnostic] = []
+        self.found: list[Found] | None = None  # the content files as the last build found them
         # the last resolution, which an edit of articles alone updates (its archive changes in place: a
         # BuildResult's archive is valid until the next build)
         self.resolution: Resolution | None = None
@@ -192,7 +199,11 @@ class Builder:
             if known and known[0] == f.stamp and f.stamp[1] + RACY_NS < known[2]:
                 digests[f.path] = known[1]
             else:
-                file = files[f.path] = read(self.root, f)
+                try:
+                    file = files[f.path] = read(self.root, f)
+                except OSError:  # reported below, where a file read again for its parse fails too
+                    digests[f.path] = UNREADABLE
+                    continue
                 digests[f.path] = file.digest
                 self.stamps[f.path] = (f.stamp, file.digest, now)
         missing = [(path, digest) for path, digest in digests.items() if self.parsed.get(path, ("",))[0] != digest]
@@ -201,14 +212,19 @@ class Builder:
         for path, digest in missing:
             result = cached.get((path, digest))
             if result is None:
-                file = files.get(path) or read(self.root, by_path[path])
+                try:
+                    file = files.get(path) or read(self.root, by_path[path])
+                except OSError as exc:  # deleted since it was found, or not ours to read
+                    self.stamps.pop(path, None)
+                    self.parsed[path] = (UNREADABLE, (None, [Loc(path).error(f"cannot read this file: {exc.strerror}")]))
+                    continue
                 result = parse_file(file)
                 self.unsaved[(path, file.digest)] = result
                 self.stamps[path] = (by_path[path].stamp, file.digest, now)
                 digest = file.digest
             self.parsed[path] = (digest, result)
         self.parsed = {path: self.parsed[path] for path in digests}
-        self.stamps = {path: self.stamps[path] for path in digests}
+        self.stamps = {path: self.stamps[path] for path in digests if path in self.stamps}
         return [self.parsed[f.path][1] for f in found]
 
     def warm(self) -> None:
@@ -228,8 +244,11 @@ class Builder:
 
     # ---- the whole build --------------------------------------------------------------------
 
-    def build(self, *, search: bool = True, keep_search: bool = False) -> BuildResult:
-        """Build the site; with `keep_search` (and no `search`), the previous site's search index is kept."""
+    def build(self, *, search: bool = True, keep_search: bool = False, changed: Collection[str] | None = None
+              ) -> BuildResult:
+        """Build the site; with `keep_search` (and no `search`), the previous site's search index is kept.
+        `changed`: the paths (relative to the root) changed since the last build, when a watcher tells; the
+        content folders are then not walked again."""
         clock = Clock()
         if not (self.root / CONFIG_FILE).is_file():
             raise NotAnArchive(f"no {CONFIG_FILE} in {self.root}: run inside an archive, or give its folder with -C DIR")
@@ -239,7 +258,9 @@ class Builder:
         state = self.state if self.state and self.state.settings == settings else None
         if state and site_id(self.out) != state.build_id:
             state = None  # the site is not as our last build left it: rebuild all of it
-        files = find(self.root)
+        found = refind(self.root, self.found, changed) if changed is not None and self.found is not None else None
+        files = (found, self.load_problems) if found is not None else find(self.root)
+        self.found = files[0]
         if state and state.theme == theme and (state.searched or not search) and _unchanged(state, *files):
             clock.lap("load")
             return BuildResult(state.diagnostics, None, state.pages, self.out, clock.times, state.counts)
@@ -252,18 +273,19 @@ class Builder:
             return BuildResult(diagnostics, timings=clock.times)
         if self.env is None or (settings, theme) != self.env_key:  # compiled templates outlive a build (serve)
             self.env, self.env_key = make_env(self.root), (settings, theme)
-        env = self.env
-        templates = template_digests(env, PAGE_TEMPLATES)
+            self.templates = template_digests(self.env, PAGE_TEMPLATES)
+        env, templates = self.env, self.templates
         with long_lived():
             graph = Graph(archive, hydrate=self._hydrate)
             resolution = self.resolution
             snap = snapshot(archive, self.snapshot, resolution.touched)
             self.snapshot, resolution.touched = snap, set()
-        is_stale = self._staleness(state, snap, templates, archive, config.per_page)
+        todo = self._todo(state, snap, templates, archive, config.per_page)
         clock.lap("plan")
         writer = SiteWriter(self.out, state.outputs if state else None)
         try:
-            pages = render_site(self.root, archive, config, writer, graph, env, is_stale, self.workers)
+            pages, made = render_site(self.root, archive, config, writer, graph, env, todo, self.workers,
+                                      state.made if state else None)
         except BuildFailed as failed:
             writer.discard()
             return BuildResult(sorted(diagnostics + failed.diagnostics), timings=clock.times)
@@ -289,7 +311,7 @@ class Builder:
         counts = {"articles": len(archive.articles), "entities": len(archive.entities),
                   "claims": len(archive.claims), "sources": len(archive.sources)}
         self.state = State(dict(self.stamps), settings, theme, templates, snap, writer.outputs, build_id, diagnostics,
-                           pages, counts, searched, self.load_problems)
+                           pages, counts, searched, self.load_problems, made)
         if search and not searched:
             try:
                 refresh_index(self.out, config.language)
@@ -301,12 +323,13 @@ class Builder:
             self.save()
         return BuildResult(diagnostics, archive, pages, self.out, clock.times, counts, written)
 
-    def _staleness(self, state: State | None, snap: Snapshot, templates: dict[str, str], archive: Archive,
-                   per_page: int):
+    def _todo(self, state: State | None, snap: Snapshot, templates: dict[str, str], archive: Archive,
+              per_page: int) -> Todo:
         """Which pages to render: all without a trusted last build, else those that `changes.stale` names, those
-        whose template changed, new ones, and the home page (it shows a little of everything)."""
+        whose template changed, new ones, and the home page (it shows a little of everything); and the records
+        whose parts of the site-wide files (data export, suggestions) may have changed."""
         if state is None:
-            return lambda page: True
+            return Todo()
         changes: Stale = stale(state.snapshot, snap)
         retemplated = {name for name, digest in templates.items() if state.templates.get(name) != digest}
         indexes = {"index:" + name for name in changes.indexes}
@@ -322,7 +345,7 @@ class Builder:
         def is_stale(page: Page) -> bool:
             return (page.key in changes.records or page.key in indexes or page.template in retemplated
                     or page.key == "home" or page.path in listed or output_file(page.path) not in outputs)
-        return is_stale
+        return Todo(is_stale, changes.records | changes.rows.keys())
 
     def save(self) -> None:
         if not self.persist:
@@ -333,7 +356,7 @@ class Builder:
             # in two parts: a build with nothing to do reads only the first, which is small
             state = self.state
             self.cache.put("graph", (state.build_id, state.templates, state.snapshot, state.outputs))
-            self.cache.put("state", replace(state, templates={}, snapshot=Snapshot(), outputs={}))
+            self.cache.put("state", replace(state, templates={}, snapshot=Snapshot(), outputs={}, made=None))
 
     def _load_graph(self, state: State) -> bool:
         """The large part of the last build's state, when it was saved apart; False when it is missing."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Collection
 
 from .diagnostics import Diagnostic, Loc
 from .model import Kind, SourceFile
@@ -48,6 +49,31 @@ def find(root: Path) -> tuple[list[Found], list[Diagnostic]]:
             files.append(Found(rel, kind, (stat.st_size, stat.st_mtime_ns)))
     files.sort(key=lambda f: f.path.split("/"))  # as paths sort: folder by folder
     return files, problems
+
+
+def refind(root: Path, found: list[Found], changed: Collection[str]) -> list[Found] | None:
+    """`found` (what `find` returned before) after changes to these paths (relative to the root, as a watcher
+    reports them); None when one of them may be more than a content file changed (a folder, a file outside the
+    content folders), which `find` must walk for."""
+    files = {f.path: f for f in found}
+    for rel in changed:
+        parts = rel.split("/")
+        if parts[0] != "content":
+            continue  # templates and archive.toml are not content
+        kind = FOLDERS.get(parts[1]) if len(parts) > 2 else None
+        if kind is None or not parts[-1].endswith(".md") or any(_ignored(part) for part in parts):
+            return None
+        try:
+            stat = os.stat(root / rel)
+        except OSError:  # deleted (or a dangling link, which `find` skips too)
+            files.pop(rel, None)
+            continue
+        if not os.path.isfile(root / rel):
+            return None
+        files[rel] = Found(rel, kind, (stat.st_size, stat.st_mtime_ns))
+    if files.keys() == {f.path for f in found}:
+        return [files[f.path] for f in found]
+    return sorted(files.values(), key=lambda f: f.path.split("/"))
 
 
 def read(root: Path, found: Found) -> SourceFile:

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from generator import render_markdown
+from generator.build import Builder
+from generator.load import find
 from generator.model import SourceFile
 from generator.parse import parse_file
 from tests.conftest import Run, write_archive
@@ -238,6 +240,17 @@ def test_no_content_folder(make_archive, run) -> None:
     assert result.code == 1
     errors_only(result, "content:1:1: error: no content/ folder: put articles in content/articles/")
     assert snapshot(root / "site") == before
+
+
+def test_a_file_gone_before_it_is_read(make_archive) -> None:
+    """A file deleted (or unreadable) between finding and reading it is reported at its path, never a traceback."""
+    root = make_archive({**GOOD, "content/articles/gone.md": HEAD + "Soon gone.\n"})
+    files = find(root)
+    (root / "content/articles/gone.md").unlink()
+    _, archive, diagnostics, _ = Builder(root, cache="off").check(files=files)
+    assert archive is None
+    assert [str(d) for d in diagnostics] == [
+        "content/articles/gone.md:1:1: error: cannot read this file: No such file or directory"]
 
 
 # ---- annotations in the body ----------------------------------------------------------------------

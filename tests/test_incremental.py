@@ -12,6 +12,7 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from generator.build import Builder
@@ -57,7 +58,8 @@ def random_article(rng: random.Random, m: Model, n: int) -> dict:
             "local": None}
 
 
-def write(m: Model, root: Path) -> None:
+def write(m: Model, root: Path) -> set[str]:
+    """Write the model's files; the paths (relative to the root) written or deleted, as a watcher reports them."""
     content = root / "content"
     wanted: dict[Path, str] = {root / "archive.toml": f'title = "{m.title}"\nper_page = 2\n'}
     for stem, a in m.articles.items():
@@ -86,13 +88,17 @@ def write(m: Model, root: Path) -> None:
     if m.template is not None:
         wanted[root / "templates" / "entity.html"] = ('{% extends "base.html" %}{% block main %}<h1>{{ entity.name }}'
                                                       f'</h1><p>{m.template}</p>{{{{ pager.total }}}}{{% endblock %}}')
+    changed = set()
     for path in [p for p in root.rglob("*.md") if p not in wanted] + list((root / "templates").glob("*.html")):
         if path not in wanted:
             path.unlink()
+            changed.add(path.relative_to(root).as_posix())
     for path, text in wanted.items():
         if not path.exists() or path.read_text() != text:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
+            changed.add(path.relative_to(root).as_posix())
+    return changed
 
 
 def edit(m: Model, rng: random.Random, op: str) -> None:
@@ -178,28 +184,52 @@ def test_incremental_builds_match_clean_builds(tmp_path_factory, seed: int, step
     for op, same_process in steps:
         if not same_process:  # as the next run of `archive build`: only what .archive-cache/ remembers
             builder = Builder(root)
-        if op == "break" and model.articles:
-            article = model.articles[rng.choice(list(model.articles))]
-            article["broken"] = True
-            write(model, root)
-            before = site_files(root / "site")
-            assert not builder.build(search=False).ok
-            assert site_files(root / "site") == before
-            article["broken"] = False
-        elif op == "touch":
-            for path in (root / "content").rglob("*.md"):
-                os.utime(path)
-        else:
-            edit(model, rng, op)
-        write(model, root)
-        result = builder.build(search=False)
-        clean = root.parent / f"{root.name}-clean"
-        expected = Builder(root, clean, cache="off").build(search=False)
-        assert result.ok == expected.ok and result.diagnostics == expected.diagnostics
-        if result.ok:
-            incremental, fresh = site_files(root / "site"), site_files(clean)
-            assert sorted(incremental) == sorted(fresh), f"after {op}"
-            assert [f for f in fresh if incremental[f] != fresh[f]] == [], f"after {op}"
+        step(root, builder, model, rng, op, told=same_process)
+
+
+@pytest.mark.parametrize("plain", [False, True], ids=["as they come", "no implicit entities"])
+def test_every_edit_in_a_preview(tmp_path: Path, plain: bool) -> None:
+    """Every kind of edit in turn, each built by one Builder told what changed, as `serve` builds: so that each
+    is met at least once, and (with every reference known) by `resolve.update` where it applies."""
+    rng = random.Random(7)
+    model = initial(rng)
+    if plain:
+        for article in model.articles.values():
+            article["mentions"] = ["Entity 1"]
+    write(model, tmp_path)
+    builder = Builder(tmp_path)
+    assert builder.build(search=False).ok
+    for op in OPS * 2:
+        step(tmp_path, builder, model, rng, op, told=True)
+
+
+def step(root: Path, builder: Builder, model: Model, rng: random.Random, op: str, *, told: bool) -> None:
+    """Make one edit, build incrementally (told what changed, as `serve` is by its watcher, or not, as the next
+    run of `archive build`), and compare with a clean build."""
+    changed: set[str] = set()
+    if op == "break" and model.articles:
+        article = model.articles[rng.choice(list(model.articles))]
+        article["broken"] = True
+        before = site_files(root / "site")
+        broken = write(model, root)
+        assert not builder.build(search=False, changed=broken if told else None).ok
+        assert site_files(root / "site") == before
+        article["broken"] = False
+    elif op == "touch":
+        for path in (root / "content").rglob("*.md"):
+            os.utime(path)
+            changed.add(path.relative_to(root).as_posix())
+    else:
+        edit(model, rng, op)
+    changed |= write(model, root)
+    result = builder.build(search=False, changed=changed if told else None)
+    clean = root.parent / f"{root.name}-clean"
+    expected = Builder(root, clean, cache="off").build(search=False)
+    assert result.ok == expected.ok and result.diagnostics == expected.diagnostics, f"after {op}"
+    if result.ok:
+        incremental, fresh = site_files(root / "site"), site_files(clean)
+        assert sorted(incremental) == sorted(fresh), f"after {op}"
+        assert [f for f in fresh if incremental[f] != fresh[f]] == [], f"after {op}"
 
 
 def test_appearance_added_by_an_article_edit_updates_claim_counts(tmp_path: Path) -> None:

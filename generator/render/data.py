@@ -4,12 +4,13 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, time, timezone
+from typing import Any, Callable, Collection, Iterable
 from xml.sax.saxutils import escape
 
 from feedgen.feed import FeedGenerator
 
 from ..config import Config
-from ..model import Archive, Article
+from ..model import Archive, Article, Claim, Entity, Source
 from .urls import page_path
 
 FEED_LENGTH = 50
@@ -18,37 +19,56 @@ FEED_LENGTH = 50
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def archive_json(archive: Archive) -> bytes:
-    """The cross-reference graph, with exactly the keys and orderings of the output contract.
+def archive_json(archive: Archive, known: dict[str, str] | None = None, dirty: Collection[str] = ()
+                 ) -> tuple[bytes, dict[str, str]]:
+    """The cross-reference graph, with exactly the keys and orderings of the output contract, and its lines.
 
     One record a line: a diff between two exports shows the records that changed, and Python's C encoder
-    (which pretty-printing would bypass) writes it in a fraction of the time.
+    (which pretty-printing would bypass) writes it in a fraction of the time. `known`: the last export's lines
+    by record key ("a:<slug>", "e:<id>", ...); of those, only the `dirty` records' are made again.
     """
-    lists = {
-        "articles": ({
-            "slug": a.slug, "title": a.title, "date": a.iso_date, "url": page_path("article", a.slug),
-            "publisher": a.publisher, "wire": a.wire, "authors": a.authors, "tags": a.tags,
-            "entities": a.entities, "claims": a.claims, "sources": a.sources,
-        } for a in archive.articles),
-        "entities": ({
-            "id": e.id, "name": e.name, "type": e.type, "aliases": e.aliases, "implicit": e.implicit,
-            "url": page_path("entity", e.id), "articles": archive.entity_articles[e.id],
-        } for e in archive.entities.values()),
-        "claims": ({
-            "id": c.id, "statement": c.statement, "implicit": c.implicit, "url": page_path("claim", c.id),
-            "appearances": [{"article": x.article, "text": x.text, "by": x.by, "source": x.source,
-                             "stance": x.stance} for x in c.appearances],
-        } for c in archive.claims.values()),
-        "sources": ({
-            "id": s.id, "title": s.title, "kind": s.kind, "url": s.url, "cited_by": archive.source_citers[s.id],
-        } for s in archive.sources.values()),
-    }
     dump = json.JSONEncoder(ensure_ascii=False).encode
+    known = known or {}
+    lines: dict[str, str] = {}
     parts = []
-    for name, records in lists.items():
-        lines = ",\n".join(map(dump, records))
-        parts.append(f'"{name}": [\n{lines}\n]' if lines else f'"{name}": []')
-    return ('{"version": 1,\n' + ",\n".join(parts) + "}\n").encode()
+    for name, kind, records, row in _LISTS:
+        made = []
+        for key, record in records(archive):
+            key = kind + key
+            line = known.get(key) if key not in dirty else None
+            lines[key] = line = line if line is not None else dump(row(archive, record))
+            made.append(line)
+        parts.append(f'"{name}": [\n' + ",\n".join(made) + "\n]" if made else f'"{name}": []')
+    return ('{"version": 1,\n' + ",\n".join(parts) + "}\n").encode(), lines
+
+
+def _article_row(archive: Archive, a: Article) -> dict:
+    return {"slug": a.slug, "title": a.title, "date": a.iso_date, "url": page_path("article", a.slug),
+            "publisher": a.publisher, "wire": a.wire, "authors": a.authors, "tags": a.tags,
+            "entities": a.entities, "claims": a.claims, "sources": a.sources}
+
+
+def _entity_row(archive: Archive, e: Entity) -> dict:
+    return {"id": e.id, "name": e.name, "type": e.type, "aliases": e.aliases, "implicit": e.implicit,
+            "url": page_path("entity", e.id), "articles": archive.entity_articles[e.id]}
+
+
+def _claim_row(archive: Archive, c: Claim) -> dict:
+    return {"id": c.id, "statement": c.statement, "implicit": c.implicit, "url": page_path("claim", c.id),
+            "appearances": [{"article": x.article, "text": x.text, "by": x.by, "source": x.source,
+                             "stance": x.stance} for x in c.appearances]}
+
+
+def _source_row(archive: Archive, s: Source) -> dict:
+    return {"id": s.id, "title": s.title, "kind": s.kind, "url": s.url, "cited_by": archive.source_citers[s.id]}
+
+
+_LISTS: list[tuple[str, str, Callable[[Archive], Iterable[tuple[str, Any]]], Callable[[Archive, Any], dict]]] = [
+    ("articles", "a:", lambda archive: ((a.slug, a) for a in archive.articles), _article_row),
+    ("entities", "e:", lambda archive: archive.entities.items(), _entity_row),
+    ("claims", "c:", lambda archive: archive.claims.items(), _claim_row),
+    ("sources", "s:", lambda archive: archive.sources.items(), _source_row),
+]
 
 
 def xml_text(text: str) -> str:
@@ -61,10 +81,15 @@ def _moment(article: Article) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
+def newest_first(articles: list[Article]) -> list[Article]:
+    """The articles a feed shows."""
+    return sorted(articles, key=_moment, reverse=True)[:FEED_LENGTH]
+
+
 def atom(archive: Archive, config: Config, articles: list[Article], path: str, title: str) -> bytes:
     """An Atom feed of the newest articles; its dates come from the articles, so rebuilds are identical."""
     base = xml_text(config.base_url)
-    newest = sorted(articles, key=_moment, reverse=True)[:FEED_LENGTH]
+    newest = newest_first(articles)
     feed = FeedGenerator()
     feed.id(base + path if base else f"urn:archive:{path}")
     feed.title(xml_text(title))

@@ -4,22 +4,22 @@ from __future__ import annotations
 import multiprocessing
 import os
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Collection
 
 from jinja2 import Environment, TemplateError, TemplateNotFound, TemplatesNotFound, TemplateSyntaxError
 
 from ..config import Config
 from ..diagnostics import BuildFailed, Diagnostic, Loc
 from ..memory import long_lived
-from ..model import Archive
+from ..model import Archive, Article, content_digest
 from ..write import SiteWriter
-from .data import archive_json, atom, sitemap
+from .data import archive_json, atom, newest_first, sitemap
 from .env import builtin_theme
 from .highlight import stylesheet
 from .pages import Page, plan
-from .suggest import suggestion_files
+from .suggest import Suggestions, suggestions
 from .urls import output_file, page_path
 from .views import Graph
 
@@ -44,10 +44,31 @@ def _template_error(exc: Exception, root: Path) -> Diagnostic | None:
     return Loc(Path(path).as_posix(), line, 1).error(f"template error: {message}")
 
 
+@dataclass
+class Made:
+    """The site-wide files as the last build made them, by part: the next build makes again only the parts
+    that its changes reach (an edit in `serve` changes a few records of a large archive)."""
+
+    lines: dict[str, str] = field(default_factory=dict)  # archive.json's line of each record
+    sitemap: list[str] = field(default_factory=list)  # its page paths
+    feeds: dict[str, bytes] = field(default_factory=dict)  # feed file -> digest of what it shows
+    suggestions: Suggestions | None = None
+
+
+@dataclass
+class Todo:
+    """What a build must make again: the pages `stale` says, and the site-wide files' parts of `dirty` records
+    (keys such as "e:<id>"; None: all of them)."""
+
+    stale: Callable[[Page], bool] = lambda page: True
+    dirty: Collection[str] | None = None
+
+
 def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter, graph: Graph, env: Environment,
-                stale: Callable[[Page], bool] = lambda page: True, workers: int = 1) -> int:
-    """Render the pages for which `stale` says so and every feed and data file into `writer`; the other
-    pages keep the last build's files. Returns the number of HTML pages. Template errors raise BuildFailed.
+                todo: Todo = Todo(), workers: int = 1, last: Made | None = None) -> tuple[int, Made]:
+    """Render the pages `todo` names and the feeds and data files into `writer`; the other pages keep the last
+    build's files (which `last` describes, when this process made them). Returns the number of HTML pages and
+    what this build made. Template errors raise BuildFailed.
 
     With `workers` > 1 and many pages to render, forked worker processes render shares of them: they inherit
     the archive, the graph and the compiled templates, so nothing large is pickled, and send back only the
@@ -57,41 +78,78 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
             "base_url": config.base_url}
     with long_lived():
         pages = list(plan(archive, graph, config))
-    todo = []
+    indexes = []
     for i, page in enumerate(pages):
-        if stale(page):
-            todo.append(i)
+        if todo.stale(page):
+            indexes.append(i)
         else:
             writer.keep(output_file(page.path))
     job = _Job(root, pages, env, site, writer)
-    if workers > 1 and len(todo) >= PARALLEL_FROM:
-        shares = [todo[k::workers] for k in range(workers)]
+    if workers > 1 and len(indexes) >= PARALLEL_FROM:
+        shares = [indexes[k::workers] for k in range(workers)]
         with multiprocessing.get_context("fork").Pool(workers, initializer=_adopt, initargs=(job,)) as pool:
             results = pool.map(_render_share, shares)
     else:
-        results = [job.render(todo)]
+        results = [job.render(indexes)]
     for written, problem in results:
         if problem is not None:
             raise BuildFailed([problem])
         for relative, digest, changed in written:
             writer.record(relative, digest, changed)
-    stale_entities = {pages[i].key[2:] for i in todo if pages[i].key.startswith("e:")}
-    paths = [page.path for page in pages]
+    last = last if last is not None and todo.dirty is not None else Made()
+    dirty = todo.dirty or ()
+    made = Made()
     _write_assets(root, env, writer)
-    writer.write("data/archive.json", archive_json(archive))
-    writer.write("feed.xml", atom(archive, config, archive.articles, "feed.xml", config.title))
+    data, made.lines = archive_json(archive, last.lines, dirty)
+    writer.write("data/archive.json", data)
+    feeds = _Feeds(archive, config, writer, last.feeds, made.feeds)
+    feeds.write("feed.xml", archive.articles, config.title)
     # every entity has its feed, even before anything mentions it: a reader can subscribe to be told when it is
+    stale_entities = {pages[i].key[2:] for i in indexes if pages[i].key.startswith("e:")}
     for entity in archive.entities.values():
         path = page_path("entity", entity.id) + "feed.xml"
-        if entity.id not in stale_entities:
-            writer.keep(path)
-            continue
-        mentioning = [archive.by_slug[s] for s in archive.entity_articles[entity.id]]
-        writer.write(path, atom(archive, config, mentioning, path, f"{config.title}: {entity.name}"))
-    writer.write("sitemap.xml", sitemap([p for p in paths if p.endswith("/") or p == ""], config))
-    for path, data in suggestion_files(archive).items():
+        if entity.id in stale_entities:
+            feeds.write(path, [archive.by_slug[s] for s in archive.entity_articles[entity.id]],
+                        f"{config.title}: {entity.name}")
+        else:
+            feeds.keep(path)
+    made.sitemap = [page.path for page in pages if page.path.endswith("/") or page.path == ""]
+    if made.sitemap == last.sitemap:
+        writer.keep("sitemap.xml")
+    else:
+        writer.write("sitemap.xml", sitemap(made.sitemap, config))
+    made.suggestions, files, kept = suggestions(archive, last.suggestions, todo.dirty)
+    for path, data in files.items():
         writer.write(path, data)
-    return len(paths)
+    for path in kept:
+        writer.keep(path)
+    return len(pages), made
+
+
+@dataclass
+class _Feeds:
+    """Atom feeds, made again only when what they show changed."""
+
+    archive: Archive
+    config: Config
+    writer: SiteWriter
+    last: dict[str, bytes]
+    made: dict[str, bytes]
+
+    def write(self, path: str, articles: list[Article], title: str) -> None:
+        newest = newest_first(articles)
+        shown = content_digest(repr((title, [(a.slug, a.title, a.date, a.summary, a.authors) for a in newest],
+                                     [self.archive.entities[e].name for a in newest for e in a.authors])).encode())
+        self.made[path] = shown
+        if self.last.get(path) == shown:
+            self.writer.keep(path)
+        else:
+            self.writer.write(path, atom(self.archive, self.config, newest, path, title))
+
+    def keep(self, path: str) -> None:
+        if path in self.last:
+            self.made[path] = self.last[path]
+        self.writer.keep(path)
 
 
 PARALLEL_FROM = 2_000  # pages: below this, starting workers costs more than it saves

@@ -20,6 +20,8 @@ import json
 import re
 import unicodedata
 from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Collection
 
 from ..model import Archive, Entity
 
@@ -57,11 +59,21 @@ def _shard_json(entries: list[dict]) -> bytes:
     return json.dumps(entries, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _entry(entity: Entity, forms: list[str], articles: int) -> dict:
-    entry = {"i": entity.id, "n": entity.name, "t": entity.type, "c": articles, "k": forms}
-    if in_full_text(entity):
-        entry["f"] = 1
-    return entry
+@dataclass
+class Suggestions:
+    """The index as the last build made it, by root (a word's first two characters): an edit in `serve`
+    changes the entries of a few entities, and only the shards of their roots are made again."""
+
+    entries: dict[str, tuple[dict, tuple[str, ...]]] = field(default_factory=dict)  # entity id -> entry, words
+    roots: dict[str, set[str]] = field(default_factory=dict)  # root -> entities with a word starting with it
+    shards: dict[str, _Root] = field(default_factory=dict)
+
+
+@dataclass
+class _Root:
+    files: dict[str, bytes]  # shard file -> its bytes
+    prefixes: list[str]  # of its shards
+    capped: list[str]
 
 
 def suggestion_files(archive: Archive) -> dict[str, bytes]:
@@ -69,38 +81,86 @@ def suggestion_files(archive: Archive) -> dict[str, bytes]:
 
     Words shorter than two characters are not indexed: suggestions start at the second character typed.
     """
-    counts = archive.entity_articles
-    by_prefix: dict[str, list[dict]] = defaultdict(list)
-    for entity in archive.entities.values():
-        forms = list(dict.fromkeys(f for f in (fold(n) for n in (entity.name, *entity.aliases)) if f))
-        entry = _entry(entity, forms, len(counts[entity.id]))
-        for word in dict.fromkeys(w for form in forms for w in form.split() if len(w) > 1):
-            by_prefix[word].append(entry)
-    # group the word index by growing prefixes: two characters, and more where a shard would be too big
-    files: dict[str, bytes] = {}
-    prefixes: list[str] = []  # of every shard
-    capped: list[str] = []
-    pending = sorted({w[:2] for w in by_prefix})  # words are 2+ characters, so every prefix here is too
+    _, files, _ = suggestions(archive)
+    return files
+
+
+def suggestions(archive: Archive, last: Suggestions | None = None, dirty: Collection[str] | None = None
+                ) -> tuple[Suggestions, dict[str, bytes], list[str]]:
+    """The index, the files to write, and the files that are as the `last` build made them: with `last`, only
+    the entities whose keys ("e:<id>") are `dirty` are looked at again."""
+    index = Suggestions() if last is None else Suggestions(dict(last.entries), dict(last.roots), dict(last.shards))
+    ids = archive.entities.keys() if last is None or dirty is None else (
+        {key[2:] for key in dirty if key[0] == "e"} | (last.entries.keys() - archive.entities.keys()))
+    touched: set[str] = set()  # roots
+    for eid in ids:
+        entity = archive.entities.get(eid)
+        before = index.entries.get(eid)
+        now = None if entity is None else _entry(entity, len(archive.entity_articles[eid]))
+        if now == before:
+            continue
+        for made, change in ((before, set.discard), (now, set.add)):
+            for root in {w[:2] for w in made[1]} if made else ():
+                if root not in touched:
+                    index.roots[root] = set(index.roots.get(root, ()))  # the last build's sets stay as they were
+                    touched.add(root)
+                change(index.roots[root], eid)
+        if now is None:
+            del index.entries[eid]
+        else:
+            index.entries[eid] = now
+    for root in touched:
+        members = index.roots.get(root)
+        if members:
+            index.shards[root] = _shards(root, [index.entries[eid] for eid in members])
+        else:
+            index.shards.pop(root, None)
+            index.roots.pop(root, None)
+    files = {path: data for root in touched if root in index.shards for path, data in index.shards[root].files.items()}
+    kept = [path for root, made in index.shards.items() if root not in touched for path in made.files]
+    prefixes = [prefix for made in index.shards.values() for prefix in made.prefixes]
+    following: dict[str, set[str]] = defaultdict(set)
+    for prefix in prefixes:
+        following[prefix[:-1]].add(prefix[-1])
+    manifest = {"version": 2, "split": sorted(k for k in following if len(k) > 1),
+                "capped": sorted(c for made in index.shards.values() for c in made.capped),
+                "next": {k: "".join(sorted(v)) for k, v in sorted(following.items())}}
+    files["search/suggest/index.json"] = json.dumps(manifest, ensure_ascii=False, separators=(",", ":")).encode()
+    return index, files, kept
+
+
+def _entry(entity: Entity, articles: int) -> tuple[dict, tuple[str, ...]]:
+    """An entity's entry and the words it is found by (of two characters or more)."""
+    forms = list(dict.fromkeys(f for f in (fold(n) for n in (entity.name, *entity.aliases)) if f))
+    entry = {"i": entity.id, "n": entity.name, "t": entity.type, "c": articles, "k": forms}
+    if in_full_text(entity):
+        entry["f"] = 1
+    return entry, tuple(dict.fromkeys(w for form in forms for w in form.split() if len(w) > 1))
+
+
+def _shards(root: str, members: list[tuple[dict, tuple[str, ...]]]) -> _Root:
+    """The shards of the words that start with `root`: by growing prefixes, longer where a shard would be too big."""
+    by_word: dict[str, list[dict]] = defaultdict(list)
+    for entry, words in members:
+        for word in words:
+            if word.startswith(root):
+                by_word[word].append(entry)
+    made = _Root({}, [], [])
+    pending = [root]
     while pending:
         prefix = pending.pop(0)
-        words = [w for w in by_prefix if w.startswith(prefix)]
-        entries = _ranked({e["i"]: e for w in words for e in by_prefix[w]}.values())
+        words = [w for w in by_word if w.startswith(prefix)]
+        entries = _ranked({e["i"]: e for w in words for e in by_word[w]}.values())
         data = _shard_json(entries)
         if len(data) > SHARD_BYTES:
             longer = sorted({w[:len(prefix) + 1] for w in words if len(w) > len(prefix)})
             if not longer:
-                capped.append(prefix)
+                made.capped.append(prefix)
             pending[:0] = longer
             data = _shard_json(entries[:TOP_OF_SPLIT])
-        prefixes.append(prefix)
-        files[f"search/suggest/{shard_name(prefix)}.json"] = data
-    following: dict[str, set[str]] = defaultdict(set)
-    for prefix in prefixes:
-        following[prefix[:-1]].add(prefix[-1])
-    manifest = {"version": 2, "split": sorted(k for k in following if len(k) > 1), "capped": sorted(capped),
-                "next": {k: "".join(sorted(v)) for k, v in sorted(following.items())}}
-    files["search/suggest/index.json"] = json.dumps(manifest, ensure_ascii=False, separators=(",", ":")).encode()
-    return files
+        made.prefixes.append(prefix)
+        made.files[f"search/suggest/{shard_name(prefix)}.json"] = data
+    return made
 
 
 def _ranked(entries) -> list[dict]:

@@ -113,7 +113,7 @@ def serve(root: Path, out: Path | None, host: str, port: int, *, strict: bool = 
             changes = watcher.wait(stop)
             with lock:
                 builds[0] += 1
-                result = _rebuild(builder)
+                result = _rebuild(builder, {path.as_posix() for path in changes})
             lines = _report(result)
             if not result.ok:
                 server.show_errors(lines)
@@ -140,11 +140,11 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _rebuild(builder: Builder) -> BuildResult:
+def _rebuild(builder: Builder, changes: set[str]) -> BuildResult:
     """A rebuild that cannot take the preview down: what the user can cause is reported as usual, and a bug
     of ours is reported with its traceback (to send us) while the last good site stays up."""
     try:
-        return builder.build(search=False, keep_search=True)
+        return builder.build(search=False, keep_search=True, changed=changes)
     except (NotAnArchive, UnsafeOutput) as exc:
         return BuildResult([Loc(CONFIG_FILE).error(str(exc))])
     except Exception as exc:  # noqa: BLE001 - see above
