@@ -275,7 +275,7 @@ class Builder:
             self.env, self.env_key = make_env(self.root), (settings, theme)
             self.templates = template_digests(self.env, PAGE_TEMPLATES)
         env, templates = self.env, self.templates
-        with long_lived():
+        with long_lived(cycles=False):  # indexes and digests
             graph = Graph(archive, hydrate=self._hydrate)
             resolution = self.resolution
             snap = snapshot(archive, self.snapshot, resolution.touched)

@@ -12,9 +12,10 @@ from typing import Iterator
 
 
 @contextmanager
-def long_lived() -> Iterator[None]:
-    """Make objects meant to live on without collecting; then collect the young garbage, and exempt what
-    survives from later collections (it is still freed when nothing refers to it any more)."""
+def long_lived(*, cycles: bool = True) -> Iterator[None]:
+    """Make objects meant to live on without collecting; then exempt them from later collections (they are
+    still freed when nothing refers to them any more). With `cycles` (the code inside may leave cyclic
+    garbage), the young garbage is collected first, at a cost that grows with what was made."""
     if not gc.isenabled():  # inside another long_lived(): that one collects
         yield
         return
@@ -23,5 +24,6 @@ def long_lived() -> Iterator[None]:
         yield
     finally:
         gc.enable()
-        gc.collect(1)
+        if cycles:
+            gc.collect(1)
         gc.freeze()

@@ -20,8 +20,9 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def archive_json(archive: Archive, known: dict[str, str] | None = None, dirty: Collection[str] = ()
-                 ) -> tuple[bytes, dict[str, str]]:
-    """The cross-reference graph, with exactly the keys and orderings of the output contract, and its lines.
+                 ) -> tuple[bytes | None, dict[str, str]]:
+    """The cross-reference graph, with exactly the keys and orderings of the output contract, and its lines;
+    None instead of the bytes when they would be those of the `known` lines.
 
     One record a line: a diff between two exports shows the records that changed, and Python's C encoder
     (which pretty-printing would bypass) writes it in a fraction of the time. `known`: the last export's lines
@@ -30,15 +31,22 @@ def archive_json(archive: Archive, known: dict[str, str] | None = None, dirty: C
     dump = json.JSONEncoder(ensure_ascii=False).encode
     known = known or {}
     lines: dict[str, str] = {}
-    parts = []
+    same = bool(known)
+    groups = []
     for name, kind, records, row in _LISTS:
-        made = []
+        made: list[str] = []
         for key, record in records(archive):
             key = kind + key
             line = known.get(key) if key not in dirty else None
-            lines[key] = line = line if line is not None else dump(row(archive, record))
+            if line is None:
+                line = dump(row(archive, record))
+                same = same and line == known.get(key)
+            lines[key] = line
             made.append(line)
-        parts.append(f'"{name}": [\n' + ",\n".join(made) + "\n]" if made else f'"{name}": []')
+        groups.append((name, made))
+    if same and list(lines) == list(known):
+        return None, lines
+    parts = [f'"{name}": [\n' + ",\n".join(made) + "\n]" if made else f'"{name}": []' for name, made in groups]
     return ('{"version": 1,\n' + ",\n".join(parts) + "}\n").encode(), lines
 
 

@@ -76,7 +76,7 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
     """
     site = {"title": config.title, "description": config.description, "language": config.language,
             "base_url": config.base_url}
-    with long_lived():
+    with long_lived(cycles=False):  # pages, closures and their paths
         pages = list(plan(archive, graph, config))
     indexes = []
     for i, page in enumerate(pages):
@@ -101,7 +101,10 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
     made = Made()
     _write_assets(root, env, writer)
     data, made.lines = archive_json(archive, last.lines, dirty)
-    writer.write("data/archive.json", data)
+    if data is None:
+        writer.keep("data/archive.json")
+    else:
+        writer.write("data/archive.json", data)
     feeds = _Feeds(archive, config, writer, last.feeds, made.feeds)
     feeds.write("feed.xml", archive.articles, config.title)
     # every entity has its feed, even before anything mentions it: a reader can subscribe to be told when it is
