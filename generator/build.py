@@ -42,6 +42,8 @@ from .write import SiteWriter, check_output, site_id
 RACY_NS = 2_000_000_000
 Stamp = tuple[tuple[int, int], str, int]
 UNREADABLE = "unreadable"  # the digest of a file that could not be read
+# planned again by every incremental build: the home page shows a little of everything, the indexes are cheap
+EVERY_BUILD = {"home", "index:articles", "index:entities", "index:claims", "index:sources"}
 PAGE_TEMPLATES = ("home.html", "articles.html", "article.html", "article_source.html", "entities.html",
                   "entity.html", "claims.html", "claim.html", "sources.html", "source.html", "search.html",
                   "404.html")
@@ -345,7 +347,8 @@ class Builder:
         def is_stale(page: Page) -> bool:
             return (page.key in changes.records or page.key in indexes or page.template in retemplated
                     or page.key == "home" or page.path in listed or output_file(page.path) not in outputs)
-        return Todo(is_stale, changes.records | changes.rows.keys())
+        replan = None if retemplated else changes.records | changes.rows.keys() | EVERY_BUILD
+        return Todo(is_stale, changes.records | changes.rows.keys(), replan)
 
     def save(self) -> None:
         if not self.persist:

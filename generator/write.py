@@ -81,10 +81,11 @@ class SiteWriter:
         if changed:
             self.changed.append(relative)
 
-    def keep(self, relative: str) -> None:
-        """A file of the last build that this one did not need to render again."""
-        assert self.previous is not None
-        self.outputs[relative] = self.previous[relative]
+    def keep(self, *files: str) -> None:
+        """Files of the last build that this one did not need to make again."""
+        assert self.previous is not None or not files
+        previous = self.previous or {}
+        self.outputs.update((relative, previous[relative]) for relative in files)
 
     def adopt(self, relative: str) -> None:
         """Carry a folder of the current site over into a fresh one (the preview keeps its stale search index

@@ -1,7 +1,7 @@
 """plan: every page of the site as (site path, template, record key, context), in a fixed order.
 
-Contexts are computed only for the pages that are rendered: an incremental build walks the whole plan to
-know every page of the site, but builds the view models of the stale ones alone.
+Contexts are computed only for the pages that are rendered, and an incremental build plans again only the
+records and indexes whose pages may have changed (render/site.py keeps the paths of the others).
 """
 from __future__ import annotations
 
@@ -40,41 +40,78 @@ def _paged(key: str, template: str, base: str, count: int, per: int, items: Call
         yield Page(path, template, key, lambda n=n: {**context(pagers()[n]), "pager": pagers()[n]})
 
 
-def plan(archive: Archive, graph: Graph, config: Config) -> Iterator[Page]:
-    per = config.per_page
-    articles, entities, claims, sources = archive.articles, archive.entities, archive.claims, archive.sources
-    yield Page("", "home.html", "home", lambda: {
-        "articles": articles[::-1][:HOME_LIST], "entities": graph.entities_ranked[:HOME_LIST],
-        "claims": graph.claims_ranked[:HOME_LIST], "article_count": len(articles)})
-    yield from _paged("index:articles", "articles.html", page_path("articles"), len(articles), per,
-                      lambda: articles[::-1], lambda pager: {})
-    for article in articles:
-        path, key = page_path("article", article.slug), "a:" + article.slug
-        yield Page(path, "article.html", key, lambda a=article, p=path: graph.article(a, p))
-        yield Page(page_path("source_view", article.slug), "article_source.html", key,
-                   lambda a=article: {"article": a, "source": highlight_source(graph.text(a.doc))})
+def keys(archive: Archive) -> list[str]:
+    """The records and indexes whose pages make the site, in the order of the plan."""
+    return ["home", "index:articles", *("a:" + a.slug for a in archive.articles), "index:entities",
+            *("e:" + e for e in archive.entities), "index:claims", *("c:" + c for c in archive.claims),
+            "index:sources", *("s:" + s for s in archive.sources), "search", "404"]
 
-    yield from _paged("index:entities", "entities.html", page_path("entities"), len(entities), per,
-                      lambda: graph.entities_by_type, lambda pager: {"type_counts": graph.entity_type_counts})
-    for entity in entities.values():
-        yield from _paged("e:" + entity.id, "entity.html", page_path("entity", entity.id),
-                          len(archive.entity_articles[entity.id]), per, lambda e=entity: graph.mentions(e),
-                          lambda pager, e=entity: graph.entity_page(e, pager.here))
 
-    yield from _paged("index:claims", "claims.html", page_path("claims"), len(claims), per,
-                      lambda: graph.claims_ranked, lambda pager: {})
-    for claim in claims.values():
-        yield from _paged("c:" + claim.id, "claim.html", page_path("claim", claim.id), len(claim.appearances), per,
-                          lambda c=claim: [graph.appearance(x) for x in c.appearances],
-                          lambda pager, c=claim: graph.claim_page(c, pager.here))
+class Planner:
+    """The pages of one record or index at a time: an incremental build plans again only the records whose
+    pages may have changed, and takes the others' paths from the last build."""
 
-    yield from _paged("index:sources", "sources.html", page_path("sources"), len(sources), per,
-                      lambda: list(sources.values()), lambda pager: {"citers": archive.source_citers})
-    for source in sources.values():
-        yield from _paged("s:" + source.id, "source.html", page_path("source", source.id),
-                          len(archive.source_citers[source.id]), per,
-                          lambda s=source: [archive.by_slug[x] for x in reversed(archive.source_citers[s.id])],
-                          lambda pager, s=source: graph.source_page(s, pager.here))
-    yield Page(page_path("search"), "search.html", "search", dict)
-    # a host serves 404.html at any depth, so its links start from the base URL's path when there is one
-    yield Page("404.html", "404.html", "404", lambda: {"absolute_root": urlparse(config.base_url).path or None})
+    def __init__(self, archive: Archive, graph: Graph, config: Config):
+        self.archive, self.graph, self.config = archive, graph, config
+        self._pages = {"home": self._home, "index": self._index, "a": self._article, "e": self._entity,
+                       "c": self._claim, "s": self._source, "search": self._search, "404": self._not_found}
+
+    def pages(self, key: str) -> Iterator[Page]:
+        kind, _, rid = key.partition(":")
+        return self._pages[kind](key, rid)
+
+    def _home(self, key: str, _: str) -> Iterator[Page]:
+        archive, graph = self.archive, self.graph
+        yield Page("", "home.html", key, lambda: {
+            "articles": archive.articles[::-1][:HOME_LIST], "entities": graph.entities_ranked[:HOME_LIST],
+            "claims": graph.claims_ranked[:HOME_LIST], "article_count": len(archive.articles)})
+
+    def _index(self, key: str, name: str) -> Iterator[Page]:
+        archive, graph, per = self.archive, self.graph, self.config.per_page
+        if name == "articles":
+            yield from _paged(key, "articles.html", page_path("articles"), len(archive.articles), per,
+                              lambda: archive.articles[::-1], lambda pager: {})
+        elif name == "entities":
+            yield from _paged(key, "entities.html", page_path("entities"), len(archive.entities), per,
+                              lambda: graph.entities_by_type, lambda pager: {"type_counts": graph.entity_type_counts})
+        elif name == "claims":
+            yield from _paged(key, "claims.html", page_path("claims"), len(archive.claims), per,
+                              lambda: graph.claims_ranked, lambda pager: {})
+        else:
+            sources = archive.sources
+            yield from _paged(key, "sources.html", page_path("sources"), len(sources), per,
+                              lambda: list(sources.values()), lambda pager: {"citers": archive.source_citers})
+
+    def _article(self, key: str, slug: str) -> Iterator[Page]:
+        article, graph = self.archive.by_slug[slug], self.graph
+        path = page_path("article", slug)
+        yield Page(path, "article.html", key, lambda: graph.article(article, path))
+        yield Page(page_path("source_view", slug), "article_source.html", key,
+                   lambda: {"article": article, "source": highlight_source(graph.text(article.doc))})
+
+    def _entity(self, key: str, eid: str) -> Iterator[Page]:
+        entity, graph = self.archive.entities[eid], self.graph
+        yield from _paged(key, "entity.html", page_path("entity", eid), len(self.archive.entity_articles[eid]),
+                          self.config.per_page, lambda: graph.mentions(entity),
+                          lambda pager: graph.entity_page(entity, pager.here))
+
+    def _claim(self, key: str, cid: str) -> Iterator[Page]:
+        claim, graph = self.archive.claims[cid], self.graph
+        yield from _paged(key, "claim.html", page_path("claim", cid), len(claim.appearances), self.config.per_page,
+                          lambda: [graph.appearance(x) for x in claim.appearances],
+                          lambda pager: graph.claim_page(claim, pager.here))
+
+    def _source(self, key: str, sid: str) -> Iterator[Page]:
+        archive, graph = self.archive, self.graph
+        source = archive.sources[sid]
+        yield from _paged(key, "source.html", page_path("source", sid), len(archive.source_citers[sid]),
+                          self.config.per_page,
+                          lambda: [archive.by_slug[x] for x in reversed(archive.source_citers[sid])],
+                          lambda pager: graph.source_page(source, pager.here))
+
+    def _search(self, key: str, _: str) -> Iterator[Page]:
+        yield Page(page_path("search"), "search.html", key, dict)
+
+    def _not_found(self, key: str, _: str) -> Iterator[Page]:
+        # a host serves 404.html at any depth, so its links start from the base URL's path when there is one
+        yield Page("404.html", "404.html", key, lambda: {"absolute_root": urlparse(self.config.base_url).path or None})

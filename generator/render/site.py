@@ -18,7 +18,7 @@ from ..write import SiteWriter
 from .data import archive_json, atom, newest_first, sitemap
 from .env import builtin_theme
 from .highlight import stylesheet
-from .pages import Page, plan
+from .pages import Page, Planner, keys
 from .suggest import Suggestions, suggestions
 from .urls import output_file, page_path
 from .views import Graph
@@ -50,6 +50,7 @@ class Made:
     that its changes reach (an edit in `serve` changes a few records of a large archive)."""
 
     lines: dict[str, str] = field(default_factory=dict)  # archive.json's line of each record
+    plan: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)  # key -> paths, files
     sitemap: list[str] = field(default_factory=list)  # its page paths
     feeds: dict[str, bytes] = field(default_factory=dict)  # feed file -> digest of what it shows
     suggestions: Suggestions | None = None
@@ -57,11 +58,13 @@ class Made:
 
 @dataclass
 class Todo:
-    """What a build must make again: the pages `stale` says, and the site-wide files' parts of `dirty` records
-    (keys such as "e:<id>"; None: all of them)."""
+    """What a build must make again: the pages `stale` says, of the records and indexes it plans again (`replan`;
+    the others' pages are as the last build made them), and the site-wide files' parts of `dirty` records (keys
+    such as "e:<id>"). None: all of them."""
 
     stale: Callable[[Page], bool] = lambda page: True
     dirty: Collection[str] | None = None
+    replan: Collection[str] | None = None
 
 
 def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter, graph: Graph, env: Environment,
@@ -76,8 +79,9 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
     """
     site = {"title": config.title, "description": config.description, "language": config.language,
             "base_url": config.base_url}
-    with long_lived(cycles=False):  # pages, closures and their paths
-        pages = list(plan(archive, graph, config))
+    last = last if last is not None and todo.dirty is not None else Made()
+    made = Made()
+    pages = _plan(archive, graph, config, todo, last, made, writer)
     indexes = []
     for i, page in enumerate(pages):
         if todo.stale(page):
@@ -96,9 +100,7 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
             raise BuildFailed([problem])
         for relative, digest, changed in written:
             writer.record(relative, digest, changed)
-    last = last if last is not None and todo.dirty is not None else Made()
     dirty = todo.dirty or ()
-    made = Made()
     _write_assets(root, env, writer)
     data, made.lines = archive_json(archive, last.lines, dirty)
     if data is None:
@@ -116,7 +118,7 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
                         f"{config.title}: {entity.name}")
         else:
             feeds.keep(path)
-    made.sitemap = [page.path for page in pages if page.path.endswith("/") or page.path == ""]
+    made.sitemap = [path for paths, _ in made.plan.values() for path in paths if path.endswith("/") or path == ""]
     if made.sitemap == last.sitemap:
         writer.keep("sitemap.xml")
     else:
@@ -126,7 +128,27 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
         writer.write(path, data)
     for path in kept:
         writer.keep(path)
-    return len(pages), made
+    return sum(len(paths) for paths, _ in made.plan.values()), made
+
+
+def _plan(archive: Archive, graph: Graph, config: Config, todo: Todo, last: Made, made: Made, writer: SiteWriter
+          ) -> list[Page]:
+    """The pages of the records and indexes to plan again; the others' files are kept as they are."""
+    planner = Planner(archive, graph, config)
+    pages: list[Page] = []
+    kept: list[str] = []
+    with long_lived(cycles=False):  # pages, closures and their paths
+        for key in keys(archive):
+            known = last.plan.get(key) if todo.replan is not None and key not in todo.replan else None
+            if known is None:
+                planned = list(planner.pages(key))
+                pages += planned
+                known = tuple(p.path for p in planned), tuple(output_file(p.path) for p in planned)
+            else:
+                kept += known[1]
+            made.plan[key] = known
+    writer.keep(*kept)
+    return pages
 
 
 @dataclass
