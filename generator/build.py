@@ -279,10 +279,12 @@ class Builder:
         env, templates = self.env, self.templates
         with long_lived(cycles=False):  # indexes and digests
             graph = Graph(archive, hydrate=self._hydrate)
-            resolution = self.resolution
-            snap = snapshot(archive, self.snapshot, resolution.touched)
+            resolution, last = self.resolution, self.snapshot
+            snap = snapshot(archive, last, resolution.touched)
+            # when the last build's snapshot is the one updated, only the records the update touched can differ
+            candidates = resolution.touched if state and last is state.snapshot else None
             self.snapshot, resolution.touched = snap, set()
-        todo = self._todo(state, snap, templates, archive, config.per_page)
+        todo = self._todo(state, snap, candidates, templates, archive, config.per_page)
         clock.lap("plan")
         writer = SiteWriter(self.out, state.outputs if state else None)
         try:
@@ -325,14 +327,14 @@ class Builder:
             self.save()
         return BuildResult(diagnostics, archive, pages, self.out, clock.times, counts, written)
 
-    def _todo(self, state: State | None, snap: Snapshot, templates: dict[str, str], archive: Archive,
-              per_page: int) -> Todo:
+    def _todo(self, state: State | None, snap: Snapshot, candidates: set[str] | None, templates: dict[str, str],
+              archive: Archive, per_page: int) -> Todo:
         """Which pages to render: all without a trusted last build, else those that `changes.stale` names, those
         whose template changed, new ones, and the home page (it shows a little of everything); and the records
         whose parts of the site-wide files (data export, suggestions) may have changed."""
         if state is None:
             return Todo()
-        changes: Stale = stale(state.snapshot, snap)
+        changes: Stale = stale(state.snapshot, snap, candidates)
         retemplated = {name for name, digest in templates.items() if state.templates.get(name) != digest}
         indexes = {"index:" + name for name in changes.indexes}
         listed = _listing_pages(page_path("articles"), snap.order, changes.retitled, per_page)

@@ -22,6 +22,7 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import chain
+from typing import Collection
 
 from .ids import ref_key
 from .model import Archive, Document
@@ -143,8 +144,10 @@ def _neighbours(order: tuple[str, ...]) -> dict[str, tuple[str | None, str | Non
     return {slug: (padded[i], padded[i + 2]) for i, slug in enumerate(order)}
 
 
-def stale(old: Snapshot, new: Snapshot) -> Stale:
-    changed = {k for k in old.full.keys() | new.full.keys() if old.full.get(k) != new.full.get(k)}
+def stale(old: Snapshot, new: Snapshot, candidates: Collection[Key] | None = None) -> Stale:
+    """What changed from `old` to `new`; `candidates`: the only records that may have (None: any)."""
+    keys = old.full.keys() | new.full.keys() if candidates is None else candidates
+    changed = {k for k in keys if old.full.get(k) != new.full.get(k)}
     renamed = {k for k in changed if old.summary.get(k) != new.summary.get(k)}
     moved = old.order != new.order
     records = set(changed)
@@ -169,12 +172,17 @@ def stale(old: Snapshot, new: Snapshot) -> Stale:
                 if key[0] == "e":  # the entities mentioned beside it list it among theirs
                     for article in shown_by.get(key, ()):
                         records.update(k for k in snap.shows.get(article, ()) if k[0] == "e")
-    if moved or renamed:
+    if moved:
         before, after = _neighbours(old.order), _neighbours(new.order)
         for slug in set(before) | set(after):
             was, now = before.get(slug, (None, None)), after.get(slug, (None, None))
             if was != now or any(n and "a:" + n in renamed for n in (*was, *now)):
                 records.add("a:" + slug)
+    else:  # the same order: only the neighbours of a renamed article name it
+        for key in renamed:
+            if key[0] == "a":
+                i = new.order.index(key[2:])
+                records.update("a:" + new.order[j] for j in (i - 1, i + 1) if 0 <= j < len(new.order))
     indexes: set[str] = set()
     if moved:
         indexes.add("articles")

@@ -157,6 +157,9 @@ def edit(m: Model, rng: random.Random, op: str) -> None:
         m.sources[rng.choice(list(m.sources))]["title"] = f"Retitled source {rng.randint(0, 99)}"
     elif op == "template":
         m.template = None if m.template else f"Own template {rng.randint(0, 99)}"
+    elif op == "bad-template" and article:  # fails while rendering, after the edit was taken in
+        article["words"][0] = f"before{rng.randint(0, 99)}"
+        m.template = "{{ entity.name | no_such_filter }}"
     elif op == "config":
         m.title = f"Archive {rng.randint(0, 99)}"
 
@@ -167,8 +170,8 @@ def site_files(site: Path) -> dict[str, bytes]:
 
 
 OPS = ("body", "mention", "unmention", "claim", "loose-claim", "unclaim", "retitle", "redate", "add", "delete",
-       "rename", "draft", "slug", "local", "entity", "unentity", "statement", "source", "template", "config",
-       "break", "touch")
+       "rename", "draft", "slug", "local", "entity", "unentity", "statement", "source", "bad-template", "template",
+       "config", "break", "touch")
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -111,13 +111,10 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
     feeds.write("feed.xml", archive.articles, config.title)
     # every entity has its feed, even before anything mentions it: a reader can subscribe to be told when it is
     stale_entities = {pages[i].key[2:] for i in indexes if pages[i].key.startswith("e:")}
-    for entity in archive.entities.values():
-        path = page_path("entity", entity.id) + "feed.xml"
-        if entity.id in stale_entities:
-            feeds.write(path, [archive.by_slug[s] for s in archive.entity_articles[entity.id]],
-                        f"{config.title}: {entity.name}")
-        else:
-            feeds.keep(path)
+    for eid in stale_entities:
+        feeds.write(page_path("entity", eid) + "feed.xml", [archive.by_slug[s] for s in archive.entity_articles[eid]],
+                    f"{config.title}: {archive.entities[eid].name}")
+    feeds.keep([page_path("entity", eid) + "feed.xml" for eid in archive.entities if eid not in stale_entities])
     made.sitemap = [path for paths, _ in made.plan.values() for path in paths if path.endswith("/") or path == ""]
     if made.sitemap == last.sitemap:
         writer.keep("sitemap.xml")
@@ -171,10 +168,10 @@ class _Feeds:
         else:
             self.writer.write(path, atom(self.archive, self.config, newest, path, title))
 
-    def keep(self, path: str) -> None:
-        if path in self.last:
-            self.made[path] = self.last[path]
-        self.writer.keep(path)
+    def keep(self, paths: list[str]) -> None:
+        last = self.last
+        self.made.update((path, last[path]) for path in paths if path in last)
+        self.writer.keep(*paths)
 
 
 PARALLEL_FROM = 2_000  # pages: below this, starting workers costs more than it saves
