@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shutil
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Awaitable, TypeVar
@@ -35,39 +36,60 @@ class SearchFailed(Exception):
     """Pagefind could not index the site (it is missing or it failed)."""
 
 
-async def _index(site: Path, language: str, output: Path) -> int:
+class SearchCancelled(Exception):
+    """The caller asked to stop (`serve` does when a rebuild starts: the index would be out of date)."""
+
+
+async def _index(site: Path, language: str, output: Path, cancel: threading.Event | None) -> int:
     config = IndexConfig(output_path=str(output), force_language=language, exclude_selectors=EXCLUDE)
     index = PagefindIndex(config=config)
+    cancelled = False
     try:
-        await _answered(index, index.__aenter__())
-        result = await _answered(index, index.add_directory(str(site)))
-        await _answered(index, index.write_files())
+        await _answered(index, index.__aenter__(), cancel)
+        result = await _answered(index, index.add_directory(str(site)), cancel)
+        await _answered(index, index.write_files(), cancel)
+    except SearchCancelled:
+        cancelled = True
+        raise
     finally:
-        if index._service is not None:
+        service = index._service
+        if service is not None and cancelled:  # now: closing would wait for the answers first
+            if service._poll_task is not None:
+                service._poll_task.cancel()
+            with contextlib.suppress(ProcessLookupError):
+                service._backend.kill()
+            await service._backend.wait()
+        elif service is not None:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(index._service.close(), timeout=10)
+                await asyncio.wait_for(service.close(), timeout=10)
     return int(result.get("page_count", 0))
 
 
-async def _answered(index: PagefindIndex, request: Awaitable[T]) -> T:
+async def _answered(index: PagefindIndex, request: Awaitable[T], cancel: threading.Event | None) -> T:
     """A request to the Pagefind process, or an error if that process stops answering: its library reads the
     answers in a task of its own, and when that task dies (the process crashed or exited) the request would
     wait forever; seen as a build that never ended."""
     work = asyncio.ensure_future(request)
     while True:
-        done, _ = await asyncio.wait({work}, timeout=0.25)
+        done, _ = await asyncio.wait({work}, timeout=0.05)
         if done:
             return work.result()
+        if cancel is not None and cancel.is_set():
+            work.cancel()
+            raise SearchCancelled()
         reader = getattr(index._service, "_poll_task", None)
         if reader is not None and reader.done():
             work.cancel()
             raise RuntimeError("the Pagefind process stopped answering")
 
 
-def index_site(site: Path, language: str, output: Path | None = None) -> int:
-    """Index every page of `site` into `output` (default: its `pagefind/`); returns the number of pages."""
+def index_site(site: Path, language: str, output: Path | None = None, cancel: threading.Event | None = None) -> int:
+    """Index every page of `site` into `output` (default: its `pagefind/`); returns the number of pages.
+    Setting `cancel` stops it (SearchCancelled) and the Pagefind process with it."""
     try:
-        return _run(_index(site, language, output or site / BUNDLE))
+        return _run(_index(site, language, output or site / BUNDLE, cancel))
+    except SearchCancelled:
+        raise
     except Exception as exc:  # the Pagefind service reports its failures as plain exceptions
         raise SearchFailed(f"the search index could not be built: {exc}") from exc
 

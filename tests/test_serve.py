@@ -8,16 +8,20 @@ Every wait polls with a generous limit; none sleeps for a fixed time.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from generator.build import Builder
+from generator.search import SearchCancelled, index_site
 from tests.serving import (ARTICLE, ARTICLE_URL, BAD_URL_ERROR, BREAK, EVENTS, FIX, NEW_TEXT, OLD_TEXT, REPO, TIMEOUT,
                            Server, archive_command, command_env, copy_fixture, edit, free_port, wait_until)
 
@@ -328,3 +332,42 @@ def test_an_address_that_cannot_be_served_on_is_a_usage_error(archive, host, rea
     assert done.stderr == f"archive: error: cannot serve on {host}:{port}: {reason}\n"
     assert done.stdout == ""
     assert not (archive / "site").exists(), "nothing is built for an address that cannot be served on"
+
+
+# ---- the background index refresh ------------------------------------------------------------------------
+
+
+def pagefind_children() -> list[int]:
+    """This process's Pagefind processes."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)
+            name, ppid = fields[0].split("(", 1)[1], int(fields[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == os.getpid() and "pagefind" in name:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_an_index_refresh_stops_with_its_pagefind_process_when_interrupted(tmp_path):
+    """A rebuild in `serve` interrupts the background refresh of the search index: it must stop at once."""
+    archive = copy_fixture(tmp_path)
+    assert Builder(archive, cache="off").build(search=False).ok
+    cancel = threading.Event()
+    outcome: list[BaseException | int] = []
+
+    def refresh() -> None:
+        try:
+            outcome.append(index_site(archive / "site", "en", tmp_path / "bundle", cancel))
+        except BaseException as exc:  # noqa: BLE001 - handed to the test's thread
+            outcome.append(exc)
+
+    thread = threading.Thread(target=refresh)
+    thread.start()
+    wait_until(lambda: pagefind_children() or outcome, "Pagefind to start")
+    cancel.set()
+    thread.join(timeout=TIMEOUT)
+    assert len(outcome) == 1 and isinstance(outcome[0], SearchCancelled), outcome
+    assert pagefind_children() == []

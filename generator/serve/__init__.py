@@ -21,7 +21,7 @@ from urllib.parse import urlparse
 from ..build import Builder, BuildResult, NotAnArchive
 from ..config import CONFIG_FILE, load_config
 from ..diagnostics import Loc
-from ..search import SearchFailed, index_site, install_bundle, next_bundle
+from ..search import SearchCancelled, SearchFailed, index_site, install_bundle, next_bundle
 from ..write import UnsafeOutput
 from .server import PreviewServer
 from .watcher import Watcher
@@ -35,11 +35,13 @@ class ServeFailed(Exception):
 
 
 class _Indexer:
-    """Re-indexes the site in a background thread; a result made stale by a newer build is dropped."""
+    """Re-indexes the site in a background thread; a rebuild interrupts it (the index would be out of date, and
+    the editor waits for the rebuild, not for the index), and it starts again after the next quiet moment."""
 
     def __init__(self, site: Path, language: str, lock: threading.Lock, builds: list[int]):
         self.site, self.language, self.lock, self.builds = site, language, lock, builds
         self.wanted = threading.Event()
+        self.interrupt = threading.Event()
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self.run, name="search-indexer", daemon=True)
 
@@ -55,8 +57,12 @@ class _Indexer:
                 time.sleep(QUIET_BEFORE_INDEXING)
             build_number = self.builds[0]
             fresh = next_bundle(self.site)
+            self.interrupt.clear()
             try:
-                index_site(self.site, self.language, fresh)
+                index_site(self.site, self.language, fresh, self.interrupt)
+            except SearchCancelled:
+                self.wanted.set()  # again, once the rebuilds are over (a failed one does not ask)
+                continue
             except SearchFailed as failed:
                 if not self.stopping.is_set():
                     print(f"archive: warning: {failed}", file=sys.stderr)
@@ -67,8 +73,9 @@ class _Indexer:
             shutil.rmtree(fresh, ignore_errors=True)
 
     def stop(self) -> None:
-        """Stop without waiting for a Pagefind run (Ctrl-C has stopped it too): its half-written bundle goes."""
+        """Stop without waiting for a Pagefind run: its half-written bundle goes."""
         self.stopping.set()
+        self.interrupt.set()
         self.thread.join(timeout=2)
         shutil.rmtree(next_bundle(self.site), ignore_errors=True)
 
@@ -111,6 +118,7 @@ def serve(root: Path, out: Path | None, host: str, port: int, *, strict: bool = 
     try:
         while not stop.is_set():
             changes = watcher.wait(stop)
+            indexer.interrupt.set()
             with lock:
                 builds[0] += 1
                 result = _rebuild(builder, {path.as_posix() for path in changes})

@@ -16,7 +16,7 @@ from watchdog.observers.polling import PollingObserver
 
 from ..config import CONFIG_FILE
 
-QUIET = 0.1  # seconds without events that end a burst
+QUIET = 0.05  # seconds without events that end a burst (an editor's save takes a few milliseconds)
 WATCHED = ("content", "templates")
 
 
