@@ -16,7 +16,7 @@ from .diagnostics import Diagnostic
 from .model import Document
 
 FOLDER = ".archive-cache"
-FORMAT = 2  # bump when what is pickled here changes shape
+FORMAT = 3  # bump when what is pickled here changes shape
 
 Parsed = tuple[Document | None, list[Diagnostic]]
 CacheUse = Literal["on", "read", "off"]

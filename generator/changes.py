@@ -4,11 +4,12 @@ A snapshot holds, for every record (`a:slug`, `e:id`, `c:id`, `s:id`), a digest 
 show of it (`full`), a digest of what other pages show of it (`summary`: name, type, title, date), and the
 records its pages show (`shows`). Between two builds:
 
-- a record whose `full` digest changed is stale, and so are the records whose pages list it with its details:
-  an article's entities (the sentence of the mention), claims (the wording) and sources (the citers), and a
-  claim's entities and sources (the counts of its appearances); where the list did not move (an edit that
-  changed neither the article's date nor what it links), only the first page (with the counts) and the page
-  listing the article are;
+- a record whose `full` digest changed is stale, and so are the records whose pages list it with its details
+  when those details (`listed`) changed too: an article's entities (the sentence of the mention), claims (the
+  wording) and sources (the citers), and a claim's entities and sources (the counts of its appearances) and
+  related claims (which list it back); where
+  the list did not move (an edit that changed neither the article's date nor what it links), only the first
+  page (with the counts) and the page listing the article are;
 - a record whose `summary` changed makes stale every page that names it: the records it shows and that show
   it, in both builds (removing a mention must update the old entity's page), the entities mentioned beside an
   entity, and an article's neighbours (previous/next links).
@@ -28,7 +29,7 @@ from .ids import ref_key
 from .model import Archive, Document
 
 Key = str  # kind letter and id: "a:<slug>", "e:<id>", "c:<id>", "s:<id>"
-_FULL_SPREAD = {"a": "ecs", "c": "es", "e": "", "s": ""}
+_FULL_SPREAD = {"a": "ecs", "c": "ecs", "e": "", "s": ""}
 
 
 def _digest(value: object) -> bytes:
@@ -39,6 +40,9 @@ def _digest(value: object) -> bytes:
 class Snapshot:
     full: dict[Key, bytes] = field(default_factory=dict)
     summary: dict[Key, bytes] = field(default_factory=dict)
+    # of articles and claims: what the pages listing them show (an edit of an article's text that changes none
+    # of it, nor what it links, makes only the article's own pages stale)
+    listed: dict[Key, bytes] = field(default_factory=dict)
     shows: dict[Key, tuple[Key, ...]] = field(default_factory=dict)
     order: tuple[str, ...] = ()  # article slugs, by date
 
@@ -61,17 +65,22 @@ def snapshot(archive: Archive, previous: Snapshot | None = None, touched: set[Ke
                      ("c:" + c for c in archive.claims), ("s:" + s for s in archive.sources))
     else:
         snap.full, snap.summary, snap.shows = dict(previous.full), dict(previous.summary), dict(previous.shows)
+        snap.listed = dict(previous.listed)
         keys = iter(touched)
     for key in keys:
         record = _RECORDS[key[0]](archive, key[2:])
+        snap.listed.pop(key, None)
         if record is None:
             del snap.full[key], snap.summary[key], snap.shows[key]
-        else:
-            snap.summary[key], snap.full[key], snap.shows[key] = record
+            continue
+        snap.summary[key], snap.full[key], snap.shows[key], listed = record
+        if listed is not None:
+            snap.listed[key] = listed
     return snap
 
 
-Record = tuple[bytes, bytes, tuple[Key, ...]]  # summary digest, full digest, what its pages show
+# summary digest, full digest, what its pages show, digest of what the pages listing it show (or None: its full)
+Record = tuple[bytes, bytes, tuple[Key, ...], bytes | None]
 
 
 def _article(archive: Archive, slug: str) -> Record | None:
@@ -81,8 +90,10 @@ def _article(archive: Archive, slug: str) -> Record | None:
     summary = (a.slug, a.title, a.date, a.summary, a.authors)
     full = (summary, a.doc.path, a.doc.digest, a.publisher, a.wire, a.entities, a.claims, a.sources, a.mentions,
             [(x.by, x.source) for x in a.appearances])
+    listed = (summary, a.entities, a.claims, a.sources, sorted(a.first_mentions.items()),
+              [(x.claim, x.text, x.by, x.source, x.stance, x.excerpt) for x in a.appearances])
     return _digest(summary), _digest(full), (*("e:" + e for e in a.entities), *("c:" + c for c in a.claims),
-                                             *("s:" + s for s in a.sources))
+                                             *("s:" + s for s in a.sources)), _digest(listed)
 
 
 def _entity(archive: Archive, eid: str) -> Record | None:
@@ -91,7 +102,7 @@ def _entity(archive: Archive, eid: str) -> Record | None:
         return None
     summary = (e.id, e.name, e.type)
     full = (summary, e.aliases, e.description, e.links, e.implicit, e.defined_in, _doc(e.doc))
-    return _digest(summary), _digest(full), _mentioned(archive, e.doc)
+    return _digest(summary), _digest(full), _mentioned(archive, e.doc), None
 
 
 def _claim(archive: Archive, cid: str) -> Record | None:
@@ -103,7 +114,8 @@ def _claim(archive: Archive, cid: str) -> Record | None:
             [(x.article, x.position, x.text, x.by, x.source, x.stance, x.excerpt) for x in c.appearances])
     shown = chain(("e:" + e for e in c.about), ("c:" + r for r in c.related), _mentioned(archive, c.doc),
                   *(("a:" + x.article, "e:" + (x.by or ""), "s:" + (x.source or "")) for x in c.appearances))
-    return _digest(summary), _digest(full), tuple(k for k in dict.fromkeys(shown) if len(k) > 2)
+    listed = (summary, c.about, c.related, [(x.by, x.source) for x in c.appearances])  # as other pages show it
+    return _digest(summary), _digest(full), tuple(k for k in dict.fromkeys(shown) if len(k) > 2), _digest(listed)
 
 
 def _source(archive: Archive, sid: str) -> Record | None:
@@ -113,7 +125,7 @@ def _source(archive: Archive, sid: str) -> Record | None:
     summary = (s.id, s.title, s.kind, s.date)
     full = (summary, s.publisher, s.url, s.extra, s.defined_in, _doc(s.doc))
     return _digest(summary), _digest(full), (*(["e:" + s.publisher] if s.publisher else []),
-                                             *_mentioned(archive, s.doc))
+                                             *_mentioned(archive, s.doc)), None
 
 
 _RECORDS = {"a": _article, "e": _entity, "c": _claim, "s": _source}
@@ -153,12 +165,16 @@ def stale(old: Snapshot, new: Snapshot, candidates: Collection[Key] | None = Non
     records = set(changed)
     rows: dict[Key, set[str]] = defaultdict(set)
     for key in changed:
+        if key in old.listed and old.listed[key] == new.listed.get(key):
+            continue  # no page lists it differently
         spread = _FULL_SPREAD[key[0]]
         was, now = set(old.shows.get(key, ())), set(new.shows.get(key, ()))
         for target in was | now:
             if target[0] not in spread:
                 continue
-            if key[0] == "c":  # an entity's or a source's first page lists the claim, with counts
+            if key[0] == "c" and target[0] == "c":  # a related claim lists it back
+                records.add(target)
+            elif key[0] == "c":  # an entity's or a source's first page lists the claim, with counts
                 rows[target]
             elif target[0] != "c" and target in was and target in now and not moved:
                 rows[target].add(key[2:])  # the article keeps its place in the target's list: only its row changed

@@ -43,7 +43,7 @@ def initial(rng: random.Random) -> Model:
         m.entities[f"ent-{i}"] = {"name": f"Entity {i}", "type": rng.choice(["person", "place", "organization"]),
                                   "aliases": [f"E{i}"] if i % 2 else [], "description": f"About entity {i}."}
     for i in range(3):
-        m.claims[f"claim-{i}"] = {"statement": f"Statement {i}", "about": [f"ent-{i}"]}
+        m.claims[f"claim-{i}"] = {"statement": f"Statement {i}", "about": [f"ent-{i}"], "related": []}
     for i in range(2):
         m.sources[f"src-{i}"] = {"title": f"Source {i}", "publisher": f"ent-{i + 2}"}
     for i in range(5):
@@ -55,7 +55,7 @@ def random_article(rng: random.Random, m: Model, n: int) -> dict:
     return {"title": f"Story {n} {rng.randint(0, 99)}", "date": f"2021-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
             "publisher": rng.choice([None, *m.entities]), "words": [f"word{rng.randint(0, 9)}" for _ in range(4)],
             "mentions": rng.sample(m.refs(), 2), "claims": [], "broken": False, "draft": False, "slug": None,
-            "local": None}
+            "local": None, "verb": "spoke"}
 
 
 def write(m: Model, root: Path) -> set[str]:
@@ -72,7 +72,7 @@ def write(m: Model, root: Path) -> set[str]:
             front.append(f"slug: {a['slug']}")
         if a["local"]:
             front.append(f"entities:\n  {a['local']}: {{name: Local {a['local']}, type: person}}")
-        body = " ".join(a["words"]) + ". " + " ".join(f"Here [[{ref}]] spoke." for ref in a["mentions"])
+        body = " ".join(a["words"]) + ".\n\n" + " ".join(f"Here [[{ref}]] {a['verb']}." for ref in a["mentions"])
         body += "".join(f" They said [{c} {words}]{{claim={c} by=\"{by}\" stance={stance} source={src}}}."
                         for c, words, by, stance, src in a["claims"])
         wanted[content / "articles" / f"{stem}.md"] = "---\n" + "\n".join(front) + "\n---\n" + body + "\n"
@@ -81,7 +81,8 @@ def write(m: Model, root: Path) -> set[str]:
         wanted[content / "entities" / f"{eid}.md"] = (f"---\nname: {e['name']}\ntype: {e['type']}\naliases:{aliases or ' []'}"
                                                        f"\n---\n{e['description']}\n")
     for cid, c in m.claims.items():
-        wanted[content / "claims" / f"{cid}.md"] = f"---\nstatement: {c['statement']}\nabout: {c['about']}\n---\n"
+        wanted[content / "claims" / f"{cid}.md"] = (f"---\nstatement: {c['statement']}\nabout: {c['about']}\n"
+                                                    f"related: {c['related']}\n---\n")
     for sid, s in m.sources.items():
         wanted[content / "sources" / f"{sid}.md"] = (f"---\ntitle: {s['title']}\nkind: report\n"
                                                      f"publisher: {s['publisher']}\n---\n")
@@ -106,6 +107,8 @@ def edit(m: Model, rng: random.Random, op: str) -> None:
     article = m.articles[rng.choice(stems)] if stems else None
     if op == "body" and article:
         article["words"][rng.randrange(4)] = f"changed{rng.randint(0, 99)}"
+    elif op == "reword" and article:  # the sentences of its mentions change, and nothing else
+        article["verb"] = f"said{rng.randint(0, 99)}"
     elif op == "mention" and article:
         article["mentions"].append(rng.choice(m.refs()))
     elif op == "unmention" and article and article["mentions"]:
@@ -151,6 +154,11 @@ def edit(m: Model, rng: random.Random, op: str) -> None:
                 s["publisher"] == eid for s in m.sources.values()) and not any(
                 a["publisher"] == eid for a in m.articles.values()):
             del m.entities[eid]
+    elif op == "about" and m.claims and m.entities:  # the entity's page lists the claims about it
+        m.claims[rng.choice(list(m.claims))]["about"] = [rng.choice(list(m.entities))]
+    elif op == "relate" and m.claims:  # the other claim's page lists this one back
+        claim = m.claims[rng.choice(list(m.claims))]
+        claim["related"] = [] if claim["related"] else [rng.choice(list(m.claims))]
     elif op == "statement" and m.claims:
         m.claims[rng.choice(list(m.claims))]["statement"] = f"Restated {rng.randint(0, 99)}"
     elif op == "source" and m.sources:
@@ -169,9 +177,9 @@ def site_files(site: Path) -> dict[str, bytes]:
             if p.is_file() and p.name != MARKER}
 
 
-OPS = ("body", "mention", "unmention", "claim", "loose-claim", "unclaim", "retitle", "redate", "add", "delete",
-       "rename", "draft", "slug", "local", "entity", "unentity", "statement", "source", "bad-template", "template",
-       "config", "break", "touch")
+OPS = ("body", "reword", "mention", "unmention", "claim", "loose-claim", "unclaim", "retitle", "redate", "add",
+       "delete", "rename", "draft", "slug", "local", "entity", "unentity", "about", "relate", "statement", "source",
+       "bad-template", "template", "config", "break", "touch")
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
