@@ -338,19 +338,21 @@ class Builder:
         retemplated = {name for name, digest in templates.items() if state.templates.get(name) != digest}
         indexes = {"index:" + name for name in changes.indexes}
         listed = _listing_pages(page_path("articles"), snap.order, changes.retitled, per_page)
-        for key, slugs in changes.rows.items():
+        for key in changes.rows.keys() | changes.counts:
             kind, rid = key[0], key[2:]
             rows = archive.entity_articles.get(rid) if kind == "e" else archive.source_citers.get(rid)
             if rows is not None:
                 base = page_path("entity" if kind == "e" else "source", rid)
-                listed |= {base} | _listing_pages(base, rows, slugs, per_page)
+                listed |= _listing_pages(base, rows, changes.rows.get(key, set()), per_page)
+                if key in changes.counts:
+                    listed.add(base)
         outputs = state.outputs
 
         def is_stale(page: Page) -> bool:
             return (page.key in changes.records or page.key in indexes or page.template in retemplated
                     or page.key == "home" or page.path in listed or output_file(page.path) not in outputs)
-        replan = None if retemplated else changes.records | changes.rows.keys() | EVERY_BUILD
-        return Todo(is_stale, changes.records | changes.rows.keys(), replan)
+        touched = changes.records | changes.rows.keys() | changes.counts
+        return Todo(is_stale, touched, None if retemplated else touched | EVERY_BUILD)
 
     def save(self) -> None:
         if not self.persist:

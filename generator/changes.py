@@ -40,9 +40,10 @@ def _digest(value: object) -> bytes:
 class Snapshot:
     full: dict[Key, bytes] = field(default_factory=dict)
     summary: dict[Key, bytes] = field(default_factory=dict)
-    # of articles and claims: what the pages listing them show (an edit of an article's text that changes none
-    # of it, nor what it links, makes only the article's own pages stale)
-    listed: dict[Key, bytes] = field(default_factory=dict)
+    # of articles and claims: what the pages listing them show, as a digest of all of it and one of what the
+    # first pages of those lists count (an edit of an article's text that changes neither makes only the
+    # article's own pages stale; one that changes only its row, the page listing it)
+    listed: dict[Key, tuple[bytes, bytes]] = field(default_factory=dict)
     shows: dict[Key, tuple[Key, ...]] = field(default_factory=dict)
     order: tuple[str, ...] = ()  # article slugs, by date
 
@@ -50,8 +51,9 @@ class Snapshot:
 @dataclass
 class Stale:
     records: set[Key]  # every page of these is stale
-    # an entity's or source's first page, and those where these articles are listed (their list did not move)
+    # an entity's or source's pages where these articles are listed (their list did not move)
     rows: dict[Key, set[str]]
+    counts: set[Key]  # entities and sources whose first page (with counts of what they are linked with) is stale
     indexes: set[str]  # of "articles", "entities", "claims", "sources": every page of these is stale
     retitled: set[str]  # articles whose line in the article index changed (where they are listed is stale)
 
@@ -79,8 +81,8 @@ def snapshot(archive: Archive, previous: Snapshot | None = None, touched: set[Ke
     return snap
 
 
-# summary digest, full digest, what its pages show, digest of what the pages listing it show (or None: its full)
-Record = tuple[bytes, bytes, tuple[Key, ...], bytes | None]
+# summary digest, full digest, what its pages show, digests of what the pages listing it show and count
+Record = tuple[bytes, bytes, tuple[Key, ...], tuple[bytes, bytes] | None]
 
 
 def _article(archive: Archive, slug: str) -> Record | None:
@@ -90,10 +92,11 @@ def _article(archive: Archive, slug: str) -> Record | None:
     summary = (a.slug, a.title, a.date, a.summary, a.authors)
     full = (summary, a.doc.path, a.doc.digest, a.publisher, a.wire, a.entities, a.claims, a.sources, a.mentions,
             [(x.by, x.source) for x in a.appearances])
-    listed = (summary, a.entities, a.claims, a.sources, sorted(a.first_mentions.items()),
-              [(x.claim, x.text, x.by, x.source, x.stance, x.excerpt) for x in a.appearances])
+    counted = (a.date, a.entities)  # (the counts of claims come with the claims' own changes)
+    listed = (summary, counted, a.claims, a.sources, sorted(a.first_mentions.items()),
+              [(x.text, x.stance, x.excerpt) for x in a.appearances])
     return _digest(summary), _digest(full), (*("e:" + e for e in a.entities), *("c:" + c for c in a.claims),
-                                             *("s:" + s for s in a.sources)), _digest(listed)
+                                             *("s:" + s for s in a.sources)), (_digest(listed), _digest(counted))
 
 
 def _entity(archive: Archive, eid: str) -> Record | None:
@@ -114,8 +117,8 @@ def _claim(archive: Archive, cid: str) -> Record | None:
             [(x.article, x.position, x.text, x.by, x.source, x.stance, x.excerpt) for x in c.appearances])
     shown = chain(("e:" + e for e in c.about), ("c:" + r for r in c.related), _mentioned(archive, c.doc),
                   *(("a:" + x.article, "e:" + (x.by or ""), "s:" + (x.source or "")) for x in c.appearances))
-    listed = (summary, c.about, c.related, [(x.by, x.source) for x in c.appearances])  # as other pages show it
-    return _digest(summary), _digest(full), tuple(k for k in dict.fromkeys(shown) if len(k) > 2), _digest(listed)
+    listed = _digest((summary, c.about, c.related, [(x.by, x.source) for x in c.appearances]))  # as others show it
+    return _digest(summary), _digest(full), tuple(k for k in dict.fromkeys(shown) if len(k) > 2), (listed, listed)
 
 
 def _source(archive: Archive, sid: str) -> Record | None:
@@ -164,9 +167,11 @@ def stale(old: Snapshot, new: Snapshot, candidates: Collection[Key] | None = Non
     moved = old.order != new.order
     records = set(changed)
     rows: dict[Key, set[str]] = defaultdict(set)
+    counts: set[Key] = set()
     for key in changed:
         if key in old.listed and old.listed[key] == new.listed.get(key):
             continue  # no page lists it differently
+        counted = key not in old.listed or old.listed[key][1] != new.listed.get(key, (b"", b""))[1]
         spread = _FULL_SPREAD[key[0]]
         was, now = set(old.shows.get(key, ())), set(new.shows.get(key, ()))
         for target in was | now:
@@ -175,9 +180,11 @@ def stale(old: Snapshot, new: Snapshot, candidates: Collection[Key] | None = Non
             if key[0] == "c" and target[0] == "c":  # a related claim lists it back
                 records.add(target)
             elif key[0] == "c":  # an entity's or a source's first page lists the claim, with counts
-                rows[target]
+                counts.add(target)
             elif target[0] != "c" and target in was and target in now and not moved:
                 rows[target].add(key[2:])  # the article keeps its place in the target's list: only its row changed
+                if counted:
+                    counts.add(target)
             else:
                 records.add(target)
     if any(k[0] != "a" for k in renamed):  # who names an entity, claim or source: the reverse of `shows`
@@ -209,7 +216,7 @@ def stale(old: Snapshot, new: Snapshot, candidates: Collection[Key] | None = Non
         if counted or any(k[0] == kind for k in renamed | (old.full.keys() ^ new.full.keys())):
             indexes.add(index)
     rows = {key: slugs for key, slugs in rows.items() if key not in records}
-    return Stale(records, rows, indexes, {k[2:] for k in renamed if k[0] == "a"})
+    return Stale(records, rows, counts - records, indexes, {k[2:] for k in renamed if k[0] == "a"})
 
 
 def _linked(snap: Snapshot, key: Key, kind: str) -> set[Key]:

@@ -13,7 +13,7 @@ from ..model import Archive
 from .highlight import highlight_source
 from .paginate import Pager, page_of, paginate
 from .urls import page_path
-from .views import Graph
+from .views import Graph, Mapped
 
 HOME_LIST = 10
 
@@ -93,12 +93,12 @@ class Planner:
         entity, graph = self.archive.entities[eid], self.graph
         yield from _paged(key, "entity.html", page_path("entity", eid), len(self.archive.entity_articles[eid]),
                           self.config.per_page, lambda: graph.mentions(entity),
-                          lambda pager: graph.entity_page(entity, pager.here))
+                          lambda pager: graph.entity_page(entity, pager.here, pager.number == 1))
 
     def _claim(self, key: str, cid: str) -> Iterator[Page]:
         claim, graph = self.archive.claims[cid], self.graph
         yield from _paged(key, "claim.html", page_path("claim", cid), len(claim.appearances), self.config.per_page,
-                          lambda: [graph.appearance(x) for x in claim.appearances],
+                          lambda: Mapped(claim.appearances, graph.appearance),
                           lambda pager: graph.claim_page(claim, pager.here))
 
     def _source(self, key: str, sid: str) -> Iterator[Page]:
@@ -106,7 +106,7 @@ class Planner:
         source = archive.sources[sid]
         yield from _paged(key, "source.html", page_path("source", sid), len(archive.source_citers[sid]),
                           self.config.per_page,
-                          lambda: [archive.by_slug[x] for x in reversed(archive.source_citers[sid])],
+                          lambda: Mapped(archive.source_citers[sid][::-1], archive.by_slug.__getitem__),
                           lambda pager: graph.source_page(source, pager.here))
 
     def _search(self, key: str, _: str) -> Iterator[Page]:

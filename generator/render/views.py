@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import chain, groupby
-from typing import Callable
+from typing import Callable, Sequence, TypeVar, overload
 
 from markupsafe import Markup
 
@@ -18,6 +18,7 @@ from ..model import ENTITY_TYPES, STANCES, Appearance, Archive, Article, Claim, 
 from .markdown import Links, render_tokens
 from .urls import page_path
 
+T, U = TypeVar("T"), TypeVar("U")
 TOP = 10  # entries in "mentioned together" lists
 LIST_CAP = 50  # lists on a record page that are not paginated stop here, so no page grows with the archive
 _WIKIDATA = re.compile(r"^Q[0-9]+$")
@@ -58,6 +59,27 @@ class AppearanceView:
 
 def _as_is(doc: Document) -> Document:
     return doc
+
+
+class Mapped(Sequence[U]):
+    """`make` of each of `items`, made when read: a page of a long list reads only its own slice."""
+
+    def __init__(self, items: Sequence[T], make: Callable[[T], U]):
+        self.items, self.make = items, make
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @overload
+    def __getitem__(self, index: int) -> U: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[U]: ...
+
+    def __getitem__(self, index: int | slice) -> U | list[U]:
+        if isinstance(index, slice):
+            return [self.make(item) for item in self.items[index]]
+        return self.make(self.items[index])
 
 
 @dataclass
@@ -124,15 +146,18 @@ class Graph:
             "next": a.articles[i + 1] if i + 1 < len(a.articles) else None,
         }
 
-    def mentions(self, entity: Entity) -> list[Mention]:
+    def mentions(self, entity: Entity) -> Mapped[Mention]:
         """Articles mentioning the entity, newest first, each with the sentence of its first mention."""
         by_slug = self.archive.by_slug
-        return [Mention(by_slug[s], by_slug[s].first_mentions.get(entity.id))
-                for s in reversed(self.archive.entity_articles[entity.id])]
+        return Mapped(self.archive.entity_articles[entity.id][::-1],
+                      lambda s: Mention(by_slug[s], by_slug[s].first_mentions.get(entity.id)))
 
-    def entity_page(self, entity: Entity, page: str) -> dict:
+    def entity_page(self, entity: Entity, page: str, first: bool) -> dict:
+        """What an entity's pages show: the first, everything; the others, the list (and the count)."""
         a = self.archive
         slugs = a.entity_articles[entity.id]
+        if not first:
+            return {"entity": entity, "article_count": len(slugs)}
         articles = [a.by_slug[slug] for slug in slugs]
         together = Counter(chain.from_iterable(article.entities for article in articles))  # counted in C
         years = Counter(article.year for article in articles)
