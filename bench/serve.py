@@ -4,8 +4,10 @@
 
 Generates (once) an archive of N articles with ../shared/bench/to_archive.py into bench/.cache/serve-<N>/,
 starts `archive serve` (the real command, search included) on a free port, waits for the first
-build, connects to the reload event stream, then edits one article at a time (a word of its body changed, as
-an editor's save: write to a temporary file and rename) and measures, per edit:
+build, connects to the reload event stream, then edits one article at a time (a word added, as an editor's save:
+write to a temporary file and rename), alternately in its opening paragraph (which changes its summary, shown in
+lists and feeds) and in a later one (which changes only the article and the sentences quoted from it), and
+measures, per edit:
 
 - save -> pages written: until the article's page on disk has the new word (polled every millisecond);
 - save -> reload event: until the `reload` event arrives on `/__archive/events`;
@@ -103,8 +105,11 @@ def main() -> None:
         article = articles[(k * 997) % len(articles)]
         text = article.read_text()
         word = f"edited{k}x{int(time.time())}"
-        body_start = text.index("\n---\n") + 5
-        changed = text[:body_start] + word + " " + text[body_start:]
+        at = text.index("\n---\n") + 5
+        if k % 2:  # a later paragraph that starts with a word (not a source note's definition, say)
+            later = [m.end() for m in re.finditer(r"\n\n(?=[A-Za-z])", text[at:])]
+            at += later[1] if len(later) > 1 else later[0] if later else 0
+        changed = text[:at] + word + " " + text[at:]
         slug = (re.search(r"^slug: *(\S+)$", text, re.MULTILINE) or [None, article.stem])[1]
         page = root / "site" / "articles" / slug / "index.html"
         t0 = time.perf_counter()
@@ -115,8 +120,8 @@ def main() -> None:
         while events.next_event() != "reload":
             pass
         reloaded.append(time.perf_counter() - t0)
-        print(f"edit {k + 1}: pages written {written[-1] * 1000:.0f} ms, reload event {reloaded[-1] * 1000:.0f} ms",
-              flush=True)
+        print(f"edit {k + 1} ({'later' if k % 2 else 'opening'} paragraph): pages written {written[-1] * 1000:.0f} ms,"
+              f" reload event {reloaded[-1] * 1000:.0f} ms", flush=True)
         time.sleep(1.0)  # let the background search refresh start, as between an editor's saves
     rss = peak_rss_mib(server.pid)
     server.send_signal(2)
@@ -133,6 +138,9 @@ def main() -> None:
         "first_build_s": round(first_build, 2),
         "save_to_pages_written_ms": {"median": round(statistics.median(written) * 1000), "all": [round(x * 1000) for x in written]},
         "save_to_reload_event_ms": {"median": round(statistics.median(reloaded) * 1000), "all": [round(x * 1000) for x in reloaded]},
+        "save_to_reload_event_ms_by_paragraph": {
+            "opening": round(statistics.median(reloaded[0::2]) * 1000),
+            "later": round(statistics.median(reloaded[1::2]) * 1000) if len(reloaded) > 1 else None},
         "serve_peak_rss_mib": round(rss),
         "no_change_build_s": round(no_change, 2),
     }

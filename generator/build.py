@@ -153,6 +153,7 @@ class Builder:
         self.state: State | None = state if isinstance(state, State) else None
         self.parsed: dict[str, tuple[str, Parsed]] = {}  # path -> (digest, parse) of this process's builds
         self.unsaved: dict[tuple[str, str], Parsed] = {}  # parses not in the cache yet
+        self.changed_docs: dict[str, Document | None] = {}  # path -> its new document (None: gone), this check
         self.stamps: dict[str, Stamp] = dict(self.state.stamps) if self.state else {}
         self.load_problems: list[Diagnostic] = []
         self.found: list[Found] | None = None  # the content files as the last build found them
@@ -175,12 +176,13 @@ class Builder:
         clock.lap("load")
         docs: list[Document] = []
         with long_lived():
+            self.changed_docs = {}
             for doc, problems in self._parse(found):
                 diagnostics += problems
                 if doc is not None:
                     docs.append(doc)
             clock.lap("parse")
-            resolution = self.resolution and update(self.resolution, docs, config)
+            resolution = self.resolution and update(self.resolution, self.changed_docs, config)
             self.resolution = resolution or resolve(docs, config)
         archive = self.resolution.archive
         diagnostics += self.resolution.problems
@@ -225,8 +227,11 @@ class Builder:
                 self.stamps[path] = (by_path[path].stamp, file.digest, now)
                 digest = file.digest
             self.parsed[path] = (digest, result)
-        self.parsed = {path: self.parsed[path] for path in digests}
-        self.stamps = {path: self.stamps[path] for path in digests if path in self.stamps}
+            self.changed_docs[path] = result[0]
+        if len(self.parsed) != len(digests):  # files went away
+            self.changed_docs.update((path, None) for path in self.parsed.keys() - digests.keys())
+            self.parsed = {path: self.parsed[path] for path in digests}
+            self.stamps = {path: self.stamps[path] for path in digests if path in self.stamps}
         return [self.parsed[f.path][1] for f in found]
 
     def warm(self) -> None:

@@ -54,7 +54,8 @@ def edited(changes: dict[str, str | None]):
     for path in [p for p, t in changes.items() if t is None]:
         del after[path]
     last = resolve(list(before.values()), CONFIG)
-    return update(last, list(after.values()), CONFIG), resolve(list(after.values()), CONFIG)
+    delta = {path: after.get(path) for path in before.keys() | after.keys()}  # unchanged ones are ignored
+    return update(last, delta, CONFIG), resolve(list(after.values()), CONFIG)
 
 
 @pytest.mark.parametrize("changes", [
@@ -104,4 +105,4 @@ def test_edits_that_need_a_whole_resolution(changes: dict[str, str | None]) -> N
 
 def test_a_new_configuration_needs_a_whole_resolution() -> None:
     docs = list(parsed({**RECORDS, **BASE}).values())
-    assert update(resolve(docs, CONFIG), docs, Config(title="Renamed")) is None
+    assert update(resolve(docs, CONFIG), {}, Config(title="Renamed")) is None

@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 from ..config import Config
 from ..model import Archive
 from .highlight import highlight_source
-from .paginate import Pager, page_of, paginate
+from .paginate import Pager, page_of, pager
 from .urls import page_path
 from .views import Graph, Mapped
 
@@ -28,16 +28,16 @@ class Page(NamedTuple):  # a tuple: a large archive plans tens of thousands of t
 def _paged(key: str, template: str, base: str, count: int, per: int, items: Callable[[], Sequence],
            context: Callable[[Pager], dict[str, Any]]) -> Iterator[Page]:
     """The pages of a long list; the list itself is made only when one of them is rendered."""
-    made: list[list[Pager]] = []
+    made: list[Sequence] = []
 
-    def pagers() -> list[Pager]:
+    def page(n: int) -> dict[str, Any]:
         if not made:
-            made.append(paginate(items(), per, base))
-        return made[0]
+            made.append(items())
+        here = pager(made[0], per, base, n)
+        return {**context(here), "pager": here}
 
-    for n in range(max(1, -(-count // per))):
-        path = page_of(base, n + 1)
-        yield Page(path, template, key, lambda n=n: {**context(pagers()[n]), "pager": pagers()[n]})
+    for n in range(1, max(1, -(-count // per)) + 1):
+        yield Page(page_of(base, n), template, key, lambda n=n: page(n))
 
 
 def keys(archive: Archive) -> list[str]:

@@ -42,7 +42,7 @@ class Pager(Generic[T]):
         return (self.number - 1) * self.per_page + 1
 
 
-def paginate(items: Sequence[T], per_page: int, base: str) -> list[Pager[T]]:
+def pager(items: Sequence[T], per_page: int, base: str, number: int) -> Pager[T]:
+    """Page `number` of the list (only its slice of `items` is read)."""
     count = max(1, -(-len(items) // per_page))
-    return [Pager(items[i * per_page:(i + 1) * per_page], i + 1, count, len(items), base, per_page)
-            for i in range(count)]
+    return Pager(items[(number - 1) * per_page:number * per_page], number, count, len(items), base, per_page)

@@ -16,14 +16,14 @@ from ..model import Article, Document
 from . import Resolution, listed, slug_of
 
 
-def update(res: Resolution, docs: list[Document], config: Config) -> Resolution | None:
-    """`res` brought up to `docs` (changed in place), or None when the change needs a whole resolution."""
-    now = {doc.path: doc for doc in docs}
-    changed = [path for path in now.keys() | res.docs.keys() if now.get(path) is not res.docs.get(path)]
+def update(res: Resolution, changes: dict[str, Document | None], config: Config) -> Resolution | None:
+    """`res` brought up to date with the documents that `changes` (path -> the new document, None when there
+    is none any more) changed in place, or None when the change needs a whole resolution."""
+    changed = [path for path, doc in changes.items() if doc is not res.docs.get(path)]
     if config != res.config:
         return None
     for path in changed:
-        before, after = res.docs.get(path), now.get(path)
+        before, after = res.docs.get(path), changes[path]
         if any(doc is not None and doc.kind != "article" for doc in (before, after)):
             return None
         if _registers(before) != _registers(after) or (listed(before) and path not in res.live):
@@ -37,7 +37,7 @@ def update(res: Resolution, docs: list[Document], config: Config) -> Resolution 
     own = {}
     entities = len(resolver.entities)
     for path in changed:
-        doc = now.get(path)
+        doc = changes[path]
         if not listed(doc):
             continue
         slug = slug_of(doc)
@@ -87,7 +87,12 @@ def update(res: Resolution, docs: list[Document], config: Config) -> Resolution 
         resolver.own.pop(path, None)
     res.live.update((article.doc.path, article) for article in fresh)
     resolver.own.update(own)
-    res.docs = now
+    for path in changed:
+        doc = changes[path]
+        if doc is None:
+            res.docs.pop(path, None)
+        else:
+            res.docs[path] = doc
     if res.touched is not None:
         res.touched |= {"a:" + article.slug for article in (*gone, *fresh)} | {"c:" + claim for claim in claims}
     return res
