@@ -235,10 +235,20 @@ class Builder:
         return [self.parsed[f.path][1] for f in found]
 
     def warm(self) -> None:
-        """Read every parse into memory (a `serve` started on an unchanged site took the no-change path, and
-        its first rebuild should not wait for the cache)."""
-        if not self.parsed:
-            self._parse(find(self.root)[0])
+        """Parse and resolve into memory what the last build did (a `serve` started on an unchanged site took
+        the no-change path, and its first rebuild should not wait for the cache nor resolve everything)."""
+        if self.resolution is not None:
+            return
+        files = find(self.root)
+        self.found = files[0]
+        _, archive, _, _ = self.check(files=files)
+        if archive is None:
+            return
+        with long_lived(cycles=False):
+            self.snapshot = snapshot(archive)
+        state = self.state
+        if state and self._load_graph(state) and state.snapshot == self.snapshot:
+            state.snapshot = self.snapshot  # the same: the next build compares only what it touches
 
     def _hydrate(self, doc: Document) -> Document:
         """Give a document from the cache its text and tokens back, by parsing its file again."""

@@ -256,3 +256,26 @@ def test_appearance_added_by_an_article_edit_updates_claim_counts(tmp_path: Path
     assert builder.build(search=False).ok
     Builder(tmp_path, tmp_path / "clean", cache="off").build(search=False)
     assert site_files(tmp_path / "site") == site_files(tmp_path / "clean")
+
+
+def test_a_preview_started_on_an_unchanged_site(tmp_path: Path) -> None:
+    """`serve` on a site the last `archive build` left up to date: the start takes the no-change path, `warm`
+    resolves in memory, and the first edit after it is built from there like any other."""
+    model = initial(random.Random(2))
+    for article in model.articles.values():
+        article["mentions"] = ["Entity 1"]
+    write(model, tmp_path)
+    for path in (tmp_path / "content").rglob("*.md"):  # old enough to be trusted by their time
+        os.utime(path, (1_600_000_000, 1_600_000_000))
+    assert Builder(tmp_path).build(search=False).ok
+    builder = Builder(tmp_path)
+    assert builder.build(search=False).written == 0  # the no-change path
+    model.articles["story-2"]["verb"] = "reported"  # saved while the preview starts: before `warm` reads it
+    changed = write(model, tmp_path)
+    builder.warm()
+    assert builder.resolution is not None
+    model.articles["story-3"]["words"][0] = "changed"
+    changed |= write(model, tmp_path)
+    assert builder.build(search=False, changed=changed).ok
+    Builder(tmp_path, tmp_path / "clean", cache="off").build(search=False)
+    assert site_files(tmp_path / "site") == site_files(tmp_path / "clean")
