@@ -235,20 +235,11 @@ class Builder:
         return [self.parsed[f.path][1] for f in found]
 
     def warm(self) -> None:
-        """Parse and resolve into memory what the last build did (a `serve` started on an unchanged site took
-        the no-change path, and its first rebuild should not wait for the cache nor resolve everything)."""
-        if self.resolution is not None:
-            return
-        files = find(self.root)
-        self.found = files[0]
-        _, archive, _, _ = self.check(files=files)
-        if archive is None:
-            return
-        with long_lived(cycles=False):
-            self.snapshot = snapshot(archive)
-        state = self.state
-        if state and self._load_graph(state) and state.snapshot == self.snapshot:
-            state.snapshot = self.snapshot  # the same: the next build compares only what it touches
+        """After a start that took the no-change path (`serve` on a site the last build left up to date): build
+        once more without it, so that the first edit finds in memory the resolution, snapshot and site-wide parts
+        it updates. Nothing changed, so nothing is written but the site's marker."""
+        if self.resolution is None:
+            self.build(search=False, keep_search=True, recheck=True)
 
     def _hydrate(self, doc: Document) -> Document:
         """Give a document from the cache its text and tokens back, by parsing its file again."""
@@ -261,11 +252,11 @@ class Builder:
 
     # ---- the whole build --------------------------------------------------------------------
 
-    def build(self, *, search: bool = True, keep_search: bool = False, changed: Collection[str] | None = None
-              ) -> BuildResult:
+    def build(self, *, search: bool = True, keep_search: bool = False, changed: Collection[str] | None = None,
+              recheck: bool = False) -> BuildResult:
         """Build the site; with `keep_search` (and no `search`), the previous site's search index is kept.
         `changed`: the paths (relative to the root) changed since the last build, when a watcher tells; the
-        content folders are then not walked again."""
+        content folders are then not walked again. `recheck`: go through every stage even if nothing changed."""
         clock = Clock()
         if not (self.root / CONFIG_FILE).is_file():
             raise NotAnArchive(f"no {CONFIG_FILE} in {self.root}: run inside an archive, or give its folder with -C DIR")
@@ -278,7 +269,8 @@ class Builder:
         found = refind(self.root, self.found, changed) if changed is not None and self.found is not None else None
         files = (found, self.load_problems) if found is not None else find(self.root)
         self.found = files[0]
-        if state and state.theme == theme and (state.searched or not search) and _unchanged(state, *files):
+        if (not recheck and state and state.theme == theme and (state.searched or not search)
+                and _unchanged(state, *files)):
             clock.lap("load")
             return BuildResult(state.diagnostics, None, state.pages, self.out, clock.times, state.counts)
         if state and not self._load_graph(state):
