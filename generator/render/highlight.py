@@ -41,6 +41,19 @@ class AnnotatedMarkdownLexer(RegexLexer):
     }
 
 
+@lru_cache(maxsize=None)  # making one builds its style's CSS classes: a third of highlighting a short file
+def _formatter(kind: str) -> HtmlFormatter:
+    if kind == "code":
+        return HtmlFormatter(nowrap=True)
+    # inline numbers: a table's number column drifts from its lines as soon as one of them wraps
+    return HtmlFormatter(linenos="inline", lineanchors="L", anchorlinenos=True, cssclass="highlight source")
+
+
+@lru_cache(maxsize=None)
+def _source_lexer() -> AnnotatedMarkdownLexer:
+    return AnnotatedMarkdownLexer()
+
+
 @lru_cache(maxsize=64)
 def _lexer(language: str):
     try:
@@ -54,15 +67,13 @@ def highlight_code(code: str, language: str, _attrs: str = "") -> str:
     lexer = _lexer(language.strip().lower()) if language else None
     if lexer is None:
         return ""
-    body = highlight(code, lexer, HtmlFormatter(nowrap=True))
+    body = highlight(code, lexer, _formatter("code"))
     return f'<pre class="highlight"><code class="language-{escape(language)}">{body}</code></pre>\n'
 
 
 def highlight_source(text: str) -> Markup:
     """An annotated file with numbered, linkable lines (`#L12`), front matter included."""
-    # inline numbers: a table's number column drifts from its lines as soon as one of them wraps
-    formatter = HtmlFormatter(linenos="inline", lineanchors="L", anchorlinenos=True, cssclass="highlight source")
-    return Markup(highlight(text, AnnotatedMarkdownLexer(), formatter))
+    return Markup(highlight(text, _source_lexer(), _formatter("source")))
 
 
 def stylesheet() -> str:
