@@ -118,11 +118,16 @@ def _theme_stamps(root: Path) -> dict[str, tuple[int, int]]:
     return stamps
 
 
+def _trusted(known: Stamp | None, f: Found) -> bool:
+    """Whether the file is as it was when read (by size and time, as make does; not if it was modified so close
+    to that reading that it may have changed again within its timestamp's resolution)."""
+    return known is not None and known[0] == f.stamp and f.stamp[1] + RACY_NS < known[2]
+
+
 def _unchanged(state: State, found: list[Found], problems: list[Diagnostic]) -> bool:
-    """Whether every content file is as the last build read it (by size and time, as make does)."""
+    """Whether every content file is as the last build read it."""
     return problems == state.load_problems and len(found) == len(state.stamps) and all(
-        (known := state.stamps.get(f.path)) is not None and known[0] == f.stamp and f.stamp[1] + RACY_NS < known[2]
-        for f in found)
+        _trusted(state.stamps.get(f.path), f) for f in found)
 
 
 def _listing_pages(base: str, oldest_first: list[str] | tuple[str, ...], slugs: set[str], per_page: int) -> set[str]:
@@ -153,7 +158,6 @@ class Builder:
         self.state: State | None = state if isinstance(state, State) else None
         self.parsed: dict[str, tuple[str, Parsed]] = {}  # path -> (digest, parse) of this process's builds
         self.unsaved: dict[tuple[str, str], Parsed] = {}  # parses not in the cache yet
-        self.changed_docs: dict[str, Document | None] = {}  # path -> its new document (None: gone), this check
         self.stamps: dict[str, Stamp] = dict(self.state.stamps) if self.state else {}
         self.load_problems: list[Diagnostic] = []
         self.found: list[Found] | None = None  # the content files as the last build found them
@@ -176,13 +180,13 @@ class Builder:
         clock.lap("load")
         docs: list[Document] = []
         with long_lived():
-            self.changed_docs = {}
-            for doc, problems in self._parse(found):
+            parsed, changes = self._parse(found)
+            for doc, problems in parsed:
                 diagnostics += problems
                 if doc is not None:
                     docs.append(doc)
             clock.lap("parse")
-            resolution = self.resolution and update(self.resolution, self.changed_docs, config)
+            resolution = self.resolution and update(self.resolution, changes, config)
             self.resolution = resolution or resolve(docs, config)
         archive = self.resolution.archive
         diagnostics += self.resolution.problems
@@ -192,15 +196,17 @@ class Builder:
         diagnostics.sort()
         return config, (None if has_errors(diagnostics) else archive), diagnostics, found
 
-    def _parse(self, found: list[Found]) -> list[Parsed]:
+    def _parse(self, found: list[Found]) -> tuple[list[Parsed], dict[str, Document | None]]:
         """Every file's parse: from this process's memory, else the cache, else parsing it. A file is read
-        only when its size or modification time changed (or changed too recently to tell, as git does)."""
+        only when its size or modification time changed (or changed too recently to tell, as git does).
+        Also the documents that differ from this process's last parse (path -> document; None: none now)."""
         now = time.time_ns()
+        changes: dict[str, Document | None] = {}
         digests: dict[str, str] = {}
         files: dict[str, SourceFile] = {}
         for f in found:
             known = self.stamps.get(f.path)
-            if known and known[0] == f.stamp and f.stamp[1] + RACY_NS < known[2]:
+            if known is not None and _trusted(known, f):
                 digests[f.path] = known[1]
             else:
                 try:
@@ -221,18 +227,19 @@ class Builder:
                 except OSError as exc:  # deleted since it was found, or not ours to read
                     self.stamps.pop(path, None)
                     self.parsed[path] = (UNREADABLE, (None, [Loc(path).error(f"cannot read this file: {exc.strerror}")]))
+                    changes[path] = None
                     continue
                 result = parse_file(file)
                 self.unsaved[(path, file.digest)] = result
                 self.stamps[path] = (by_path[path].stamp, file.digest, now)
                 digest = file.digest
             self.parsed[path] = (digest, result)
-            self.changed_docs[path] = result[0]
+            changes[path] = result[0]
         if len(self.parsed) != len(digests):  # files went away
-            self.changed_docs.update((path, None) for path in self.parsed.keys() - digests.keys())
+            changes.update((path, None) for path in self.parsed.keys() - digests.keys())
             self.parsed = {path: self.parsed[path] for path in digests}
             self.stamps = {path: self.stamps[path] for path in digests if path in self.stamps}
-        return [self.parsed[f.path][1] for f in found]
+        return [self.parsed[f.path][1] for f in found], changes
 
     def warm(self) -> None:
         """After a start that took the no-change path (`serve` on a site the last build left up to date): build

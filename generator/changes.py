@@ -7,9 +7,9 @@ records its pages show (`shows`). Between two builds:
 - a record whose `full` digest changed is stale, and so are the records whose pages list it with its details
   when those details (`listed`) changed too: an article's entities (the sentence of the mention), claims (the
   wording) and sources (the citers), and a claim's entities and sources (the counts of its appearances) and
-  related claims (which list it back); where
-  the list did not move (an edit that changed neither the article's date nor what it links), only the first
-  page (with the counts) and the page listing the article are;
+  related claims (which list it back); where the list did not move (an edit that changed neither the
+  article's date nor what it links), only the page listing the article is, and the first page (with the
+  counts) when what it counts of the article changed;
 - a record whose `summary` changed makes stale every page that names it: the records it shows and that show
   it, in both builds (removing a mention must update the old entity's page), the entities mentioned beside an
   entity, and an article's neighbours (previous/next links).

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Collection
+from typing import Collection, Iterable
 
 from .diagnostics import Diagnostic, Loc
 from .model import Kind, SourceFile
@@ -47,8 +47,7 @@ def find(root: Path) -> tuple[list[Found], list[Diagnostic]]:
             except OSError:  # a dangling link
                 continue
             files.append(Found(rel, kind, (stat.st_size, stat.st_mtime_ns)))
-    files.sort(key=lambda f: f.path.split("/"))  # as paths sort: folder by folder
-    return files, problems
+    return _in_order(files), problems
 
 
 def refind(root: Path, found: list[Found], changed: Collection[str]) -> list[Found] | None:
@@ -73,7 +72,12 @@ def refind(root: Path, found: list[Found], changed: Collection[str]) -> list[Fou
         files[rel] = Found(rel, kind, (stat.st_size, stat.st_mtime_ns))
     if files.keys() == {f.path for f in found}:
         return [files[f.path] for f in found]
-    return sorted(files.values(), key=lambda f: f.path.split("/"))
+    return _in_order(files.values())
+
+
+def _in_order(files: Iterable[Found]) -> list[Found]:
+    """As paths sort: folder by folder."""
+    return sorted(files, key=lambda f: f.path.split("/"))
 
 
 def read(root: Path, found: Found) -> SourceFile:

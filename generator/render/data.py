@@ -94,10 +94,10 @@ def newest_first(articles: list[Article]) -> list[Article]:
     return sorted(articles, key=_moment, reverse=True)[:FEED_LENGTH]
 
 
-def atom(archive: Archive, config: Config, articles: list[Article], path: str, title: str) -> bytes:
-    """An Atom feed of the newest articles; its dates come from the articles, so rebuilds are identical."""
+def atom(archive: Archive, config: Config, newest: list[Article], path: str, title: str) -> bytes:
+    """An Atom feed of these articles (`newest_first` chose them); its dates come from the articles, so rebuilds
+    are identical."""
     base = xml_text(config.base_url)
-    newest = newest_first(articles)
     feed = FeedGenerator()
     feed.id(base + path if base else f"urn:archive:{path}")
     feed.title(xml_text(title))

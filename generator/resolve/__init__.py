@@ -32,6 +32,11 @@ def slug_of(article: Document) -> str:
     return article.get("slug") or _stem_id(article)
 
 
+def article_order(article: Article) -> tuple[date, str]:
+    """The contract's order of articles: by date as written, then slug."""
+    return article.day, article.slug
+
+
 def listed(doc: Document | None) -> bool:
     """Whether the document is an article the site lists (not a draft)."""
     return doc is not None and doc.kind == "article" and not doc.get("draft")
@@ -182,7 +187,7 @@ class _Resolver:
             slug = slug_of(doc)
             if self._claim_id("article slug", slug, doc.loc("slug") if doc.get("slug") else Loc(doc.path), slugs):
                 articles.append(self.article(doc, slug))
-        articles.sort(key=lambda a: (a.day, a.slug))
+        articles.sort(key=article_order)
         for article in articles:
             self.own[article.doc.path] = self.annotate_alone(article)
         return articles

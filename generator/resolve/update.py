@@ -13,7 +13,7 @@ from bisect import bisect_left, insort
 
 from ..config import Config
 from ..model import Article, Document
-from . import Resolution, listed, slug_of
+from . import Resolution, article_order, listed, slug_of
 
 
 def update(res: Resolution, changes: dict[str, Document | None], config: Config) -> Resolution | None:
@@ -61,7 +61,7 @@ def update(res: Resolution, changes: dict[str, Document | None], config: Config)
     # the change qualifies: patch the archive
     by_slug = archive.by_slug
     for article in gone:
-        del archive.articles[bisect_left(archive.articles, _order(article), key=_order)]
+        del archive.articles[bisect_left(archive.articles, article_order(article), key=article_order)]
         del by_slug[article.slug]
         for eid in article.entities:
             archive.entity_articles[eid].remove(article.slug)
@@ -70,9 +70,9 @@ def update(res: Resolution, changes: dict[str, Document | None], config: Config)
     by_slug.update((article.slug, article) for article in fresh)
 
     def order(slug: str) -> tuple:
-        return _order(by_slug[slug])
+        return article_order(by_slug[slug])
     for article in fresh:
-        insort(archive.articles, article, key=_order)
+        insort(archive.articles, article, key=article_order)
         for eid in article.entities:
             insort(archive.entity_articles[eid], article.slug, key=order)
         for sid in article.sources:
@@ -85,21 +85,16 @@ def update(res: Resolution, changes: dict[str, Document | None], config: Config)
     for path in changed:
         res.live.pop(path, None)
         resolver.own.pop(path, None)
-    res.live.update((article.doc.path, article) for article in fresh)
-    resolver.own.update(own)
-    for path in changed:
         doc = changes[path]
         if doc is None:
             res.docs.pop(path, None)
         else:
             res.docs[path] = doc
+    res.live.update((article.doc.path, article) for article in fresh)
+    resolver.own.update(own)
     if res.touched is not None:
         res.touched |= {"a:" + article.slug for article in (*gone, *fresh)} | {"c:" + claim for claim in claims}
     return res
-
-
-def _order(article: Article) -> tuple:
-    return article.day, article.slug
 
 
 def _registers(doc: Document | None) -> tuple:
