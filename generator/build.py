@@ -26,7 +26,7 @@ from .diagnostics import BuildFailed, Diagnostic, Loc, has_errors, promote_warni
 from .load import Found, find, read, refind
 from .memory import long_lived
 from .model import Archive, Document, SourceFile, content_digest
-from .parse import parse_file
+from .parse import decode, parse_file
 from .render.env import builtin_theme, make_env, template_digests
 from .render.pages import Page
 from .render.paginate import page_of
@@ -36,12 +36,15 @@ from .render.views import Graph
 from .resolve import Resolution, resolve
 from .resolve.update import update
 from .search import BUNDLE, SearchFailed, index_site, refresh_index
+from .workers import in_chunks
 from .write import SiteWriter, check_output, site_id
 
 # a file modified this close to when it was read may change again within its timestamp's resolution
 RACY_NS = 2_000_000_000
 Stamp = tuple[tuple[int, int], str, int]
 UNREADABLE = "unreadable"  # the digest of a file that could not be read
+PARSE_PARALLEL_FROM = 200  # files: below this, starting workers costs more than it saves
+PARSE_CHUNK = 100  # files a worker parses before it sends their documents back
 # planned again by every incremental build: the home page shows a little of everything, the indexes are cheap
 EVERY_BUILD = {"home", "index:articles", "index:entities", "index:claims", "index:sources"}
 PAGE_TEMPLATES = ("home.html", "articles.html", "article.html", "article_source.html", "entities.html",
@@ -138,6 +141,24 @@ def _listing_pages(base: str, oldest_first: list[str] | tuple[str, ...], slugs: 
     return {page_of(base, -(-newest_first[slug] // per_page)) for slug in slugs if slug in newest_first}
 
 
+def _parse_files(root: Path, files: list[SourceFile | Found], workers: int) -> list[tuple[str, Parsed] | str]:
+    """Each file's digest and parse, or why it could not be read; in forked workers when there are many."""
+    def task(indexes: list[int]) -> list[tuple[str, Parsed] | str]:
+        done: list[tuple[str, Parsed] | str] = []
+        for i in indexes:
+            f = files[i]
+            try:
+                file = f if isinstance(f, SourceFile) else read(root, f)
+            except OSError as exc:
+                done.append(exc.strerror or str(exc))
+                continue
+            done.append((file.digest, parse_file(file)))
+        return done
+
+    chunks = in_chunks(task, len(files), workers if len(files) >= PARSE_PARALLEL_FROM else 1, PARSE_CHUNK)
+    return [outcome for chunk in chunks for outcome in chunk]
+
+
 class Builder:
     def __init__(self, root: Path, out: Path | None = None, *, strict: bool = False, cache: CacheUse = "on"):
         """`cache`: "on" to use and update .archive-cache/, "read" to only use it (a builder that only checks),
@@ -149,7 +170,7 @@ class Builder:
         self.cache = Cache(root, cache)
         self.persist = cache == "on"
         self.autosave = True  # save the cache after every build (serve saves once, when it stops)
-        # processes that render (forked: not from a process with threads of its own, such as `serve`)
+        # processes that parse and render (forked: not from a process with threads of its own, such as `serve`)
         self.workers = 1
         self.env: Environment | None = None  # while no template file changes
         self.env_key: tuple[str, dict] = ("", {})
@@ -219,20 +240,21 @@ class Builder:
         missing = [(path, digest) for path, digest in digests.items() if self.parsed.get(path, ("",))[0] != digest]
         cached = self.cache.parsed(missing)
         by_path = {f.path: f for f in found}
+        unparsed = [path for path, digest in missing if (path, digest) not in cached]
+        fresh = dict(zip(unparsed, _parse_files(self.root, [files.get(p) or by_path[p] for p in unparsed],
+                                                 self.workers)))
         for path, digest in missing:
             result = cached.get((path, digest))
             if result is None:
-                try:
-                    file = files.get(path) or read(self.root, by_path[path])
-                except OSError as exc:  # deleted since it was found, or not ours to read
+                outcome = fresh[path]
+                if isinstance(outcome, str):  # deleted since it was found, or not ours to read
                     self.stamps.pop(path, None)
-                    self.parsed[path] = (UNREADABLE, (None, [Loc(path).error(f"cannot read this file: {exc.strerror}")]))
+                    self.parsed[path] = (UNREADABLE, (None, [Loc(path).error(f"cannot read this file: {outcome}")]))
                     changes[path] = None
                     continue
-                result = parse_file(file)
-                self.unsaved[(path, file.digest)] = result
-                self.stamps[path] = (by_path[path].stamp, file.digest, now)
-                digest = file.digest
+                digest, result = outcome
+                self.unsaved[(path, digest)] = result
+                self.stamps[path] = (by_path[path].stamp, digest, now)
             self.parsed[path] = (digest, result)
             changes[path] = result[0]
         if len(self.parsed) != len(digests):  # files went away
@@ -248,14 +270,16 @@ class Builder:
         if self.resolution is None:
             self.build(search=False, keep_search=True, recheck=True)
 
-    def _hydrate(self, doc: Document) -> Document:
-        """Give a document from the cache its text and tokens back, by parsing its file again."""
-        file = SourceFile(doc.path, doc.kind, (self.root / doc.path).read_bytes())
-        again, _ = parse_file(file)
-        if file.digest != doc.digest or again is None:
+    def _read(self, doc: Document) -> str:
+        """A document's text, read again from its file (the annotated source view shows it)."""
+        try:
+            file = SourceFile(doc.path, doc.kind, (self.root / doc.path).read_bytes())
+        except OSError:
+            file = None
+        text = decode(file)[0] if file is not None and file.digest == doc.digest else None
+        if text is None:
             raise BuildFailed([Loc(doc.path).error("the file changed while the site was being built: build again")])
-        doc.text, doc.tokens = again.text, again.tokens
-        return doc
+        return text
 
     # ---- the whole build --------------------------------------------------------------------
 
@@ -292,7 +316,7 @@ class Builder:
             self.templates = template_digests(self.env, PAGE_TEMPLATES)
         env, templates = self.env, self.templates
         with long_lived(cycles=False):  # indexes and digests
-            graph = Graph(archive, hydrate=self._hydrate)
+            graph = Graph(archive, self._read)
             resolution, last = self.resolution, self.snapshot
             snap = snapshot(archive, last, resolution.touched)
             # when the last build's snapshot is the one updated, only the records the update touched can differ

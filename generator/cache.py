@@ -16,7 +16,7 @@ from .diagnostics import Diagnostic
 from .model import Document
 
 FOLDER = ".archive-cache"
-FORMAT = 3  # bump when what is pickled here changes shape
+FORMAT = 4  # bump when what is pickled here changes shape
 
 Parsed = tuple[Document | None, list[Diagnostic]]
 CacheUse = Literal["on", "read", "off"]
@@ -72,9 +72,8 @@ class Cache:
         return found
 
     def store_parsed(self, entries: dict[tuple[str, str], Parsed], keep: set[tuple[str, str]]) -> None:
-        """Add `entries` (documents without their bodies) and forget every parse not in `keep`."""
-        rows = [(path, digest, pickle.dumps((doc.without_body() if doc else None, problems), 5))
-                for (path, digest), (doc, problems) in entries.items()]
+        """Add `entries` and forget every parse not in `keep`."""
+        rows = [(path, digest, pickle.dumps(parsed, 5)) for (path, digest), parsed in entries.items()]
         self._write("INSERT OR REPLACE INTO parsed VALUES (?, ?, ?)", rows)
         if self.db is not None and len(keep) < self._count():
             self._write("DELETE FROM parsed WHERE path || ':' || digest NOT IN (SELECT value FROM json_each(?))",

@@ -5,11 +5,9 @@ Parsed values keep references as written (resolution is a later stage); resolved
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
-
-from markdown_it.token import Token
 
 from .diagnostics import Loc
 from .pickling import by_fields
@@ -85,24 +83,18 @@ class Field:
 @by_fields
 @dataclass(slots=True)
 class Document:
-    """One parsed file: front matter fields, body tokens and the annotations found in the body.
-
-    A document kept in the build cache has no `text` and `tokens` (they are most of its size and only its own
-    pages need them): rendering those pages parses the file again (`Graph.hydrate`).
-    """
+    """One parsed file: front matter fields, the annotations found in the body, and the body as HTML with holes
+    where resolution decides what to show (`render.markdown.fill`). Its text is not kept: the one page that
+    shows it, the annotated source view, reads the file again."""
 
     path: str
     kind: Kind
-    text: str | None  # the decoded file, for the annotated source view
     fields: dict[str, Field]
-    tokens: list[Token] | None
+    body: str
     mentions: list[MentionRef] = field(default_factory=list)
     claims: list[ClaimSpan] = field(default_factory=list)
     first_paragraph: str = ""
     digest: str = ""  # of the file's bytes
-
-    def without_body(self) -> Document:
-        return replace(self, text=None, tokens=None)
 
     def get(self, key: str, default: Any = None) -> Any:
         f = self.fields.get(key)

@@ -1,11 +1,16 @@
-"""The render stage in worker processes gives the same site as in one process, and reports template errors."""
+"""The parse and render stages in worker processes give the same site as in one process, and report the same
+problems."""
 from __future__ import annotations
 
+import os
 import shutil
 
 import pytest
 
+from generator import build as build_module
+from generator import workers as workers_module
 from generator.build import Builder
+from generator.load import find
 from generator.render import site as render_site
 from generator.write import MARKER
 from tests.update_expected import SITES
@@ -17,8 +22,26 @@ def files(folder):
 
 
 @pytest.fixture
-def everything_in_workers(monkeypatch):
+def everything_in_workers(monkeypatch, tmp_path):
+    """Workers for any number of files and pages, in chunks small enough that each worker gets several; the
+    test then checks that other processes did run chunks."""
     monkeypatch.setattr(render_site, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(render_site, "CHUNK", 3)
+    monkeypatch.setattr(build_module, "PARSE_PARALLEL_FROM", 0)
+    monkeypatch.setattr(build_module, "PARSE_CHUNK", 2)
+    ran = tmp_path / "chunks-ran-in"
+    adopt = workers_module._adopt
+
+    def adopt_and_tell(task):
+        def told(indexes):
+            with ran.open("a") as f:
+                f.write(f"{os.getpid()}\n")
+            return task(indexes)
+        adopt(told)
+
+    monkeypatch.setattr(workers_module, "_adopt", adopt_and_tell)
+    yield
+    assert ran.is_file() and str(os.getpid()) not in ran.read_text().split()
 
 
 def build(root, out, workers):
@@ -44,3 +67,19 @@ def test_a_template_error_in_a_worker_is_reported_at_its_line(everything_in_work
     [problem] = result.diagnostics
     assert (problem.path, problem.line) == ("templates/claim.html", 3)
     assert "template error" in problem.message and "no_such_field" in problem.message
+
+
+def test_problems_found_by_parsing_in_workers_are_those_found_in_one_process(everything_in_workers, make_archive):
+    head = "---\ntitle: T\ndate: 2021-07-20\n---\n"
+    root = make_archive({f"content/articles/a{i}.md": head + f"Text [[Someone {i}]] and [[unclosed {i}.\n"
+                         for i in range(7)} | {"content/articles/gone.md": head + "Soon gone.\n"})
+    files = find(root)
+    (root / "content/articles/gone.md").unlink()
+    found = {}
+    for workers in (1, 2):
+        builder = Builder(root, cache="off")
+        builder.workers = workers
+        found[workers] = [str(d) for d in builder.check(files=files)[2]]
+    assert found[2] == found[1]
+    assert "content/articles/gone.md:1:1: error: cannot read this file: No such file or directory" in found[2]
+    assert "content/articles/a6.md:5:24: error: '[[' does not start a complete entity mention" in "\n".join(found[2])

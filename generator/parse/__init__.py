@@ -1,9 +1,13 @@
-"""parse: one source file into a Document. Pure: reads no other file, so it can be cached by digest."""
+"""parse: one source file into a Document, its body rendered with holes for what resolution decides.
+
+Pure: reads no other file, so it can be cached by digest.
+"""
 from __future__ import annotations
 
 from ..diagnostics import Diagnostic, Loc
 from ..model import Document, SourceFile
 from .annotations import Collected
+from .body import prerender
 from .frontmatter import read_front_matter
 from .markdown import make_parser
 from .positions import LineMap
@@ -47,9 +51,10 @@ def parse_file(file: SourceFile) -> tuple[Document | None, list[Diagnostic]]:
         return None, diagnostics
     fields = check_fields(raw, SCHEMAS[file.kind], start, diagnostics)
     diagnostics += found.diagnostics + _note_problems(found)
-    doc = Document(path=file.path, kind=file.kind, text=text, fields=fields, tokens=tokens[1:],
-                   mentions=found.mentions, claims=found.claims, first_paragraph=found.first_paragraph or "",
-                   digest=file.digest)
+    # claims count only in articles: in a record's body they get no claim tag
+    body = prerender(tokens[1:], found.claims if file.kind == "article" else ())
+    doc = Document(path=file.path, kind=file.kind, fields=fields, body=body, mentions=found.mentions,
+                   claims=found.claims, first_paragraph=found.first_paragraph or "", digest=file.digest)
     return doc, diagnostics
 
 

@@ -1,20 +1,18 @@
-"""Render rules for our tokens: mentions link to entity pages, claims are marked and linked.
-
-Bodies are rendered after resolution, so a mention links to the entity its reference resolved to.
+"""Bodies on pages: a body was rendered when its file was parsed (`parse.body`), with holes for what
+resolution decides; `fill` makes them, for the page that shows it, a mention's link to the entity its reference
+resolved to and a claim's tag with its claimant, stance and statement.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
 from markupsafe import escape
 
 from ..ids import make_id, ref_key
 from ..model import Archive, Entity
-from ..parse.markdown import make_parser
-from .highlight import highlight_code
+from ..parse.annotations import Collected
+from ..parse.body import HOLE, body_renderer, prerender
+from ..parse.positions import LineMap
 from .urls import page_path, relative
 
 
@@ -43,40 +41,9 @@ def _mention_open(links: Links, ref: str) -> str:
             f'title="{escape(name)} ({escape(kind)})">')
 
 
-def render_entity_mention(self, tokens: list[Token], idx: int, options, env) -> str:
-    token = tokens[idx]
-    return f"{_mention_open(env['links'], token.meta['ref'])}{escape(token.content)}</a>"
-
-
-def render_entity_open(self, tokens: list[Token], idx: int, options, env) -> str:
-    return _mention_open(env["links"], tokens[idx].meta["ref"])
-
-
-def render_entity_close(self, tokens: list[Token], idx: int, options, env) -> str:
-    return "</a>"
-
-
-def _span(links: Links, tag: Token):
-    index = tag.meta.get("index")
-    return links.doc_claims[index] if index is not None and index < len(links.doc_claims) else None
-
-
-def render_claim_open(self, tokens: list[Token], idx: int, options, env) -> str:
-    span = _span(env["links"], tokens[idx].meta["tag"])
-    return f'<span class="claim" data-stance="{escape(span.stance if span else "")}">'
-
-
-def render_claim_close(self, tokens: list[Token], idx: int, options, env) -> str:
-    return "</span>"
-
-
-def render_claim_tag(self, tokens: list[Token], idx: int, options, env) -> str:
+def _claim_tag(links: Links, index: int) -> str:
     """The visible marker after a claim: claimant and stance, linking to the claim's page."""
-    links: Links = env["links"]
-    span = _span(links, tokens[idx])
-    if span is None:
-        return ""
-    index = tokens[idx].meta["index"]
+    span = links.doc_claims[index]
     statement = span.claim
     if links.archive is not None and span.claim in links.archive.claims:
         statement = links.archive.claims[span.claim].statement
@@ -87,30 +54,15 @@ def render_claim_tag(self, tokens: list[Token], idx: int, options, env) -> str:
             f'<span class="claim-stance">{escape(span.stance)}</span></a>')
 
 
-@lru_cache(maxsize=None)
-def body_renderer() -> MarkdownIt:
-    """The body parser without front matter (bodies are rendered from stored tokens or snippets)."""
-    md = make_parser(front_matter=False)
-    md.options["highlight"] = highlight_code
-    for name, rule in globals().items():
-        if name.startswith("render_"):
-            md.add_render_rule(name.removeprefix("render_"), rule)
-    return md
-
-
-def render_tokens(tokens: list[Token], links: Links) -> str:
-    md = body_renderer()
-    return md.renderer.render(tokens, md.options, {"links": links})
+def fill(body: str, links: Links) -> str:
+    """A body's HTML with its holes filled for the page it is shown on."""
+    if "\x00" not in body:
+        return body
+    return HOLE.sub(lambda m: _mention_open(links, m[2]) if m[1] == "m" else _claim_tag(links, int(m[2])), body)
 
 
 def render_markdown(text: str) -> str:
     """One piece of Markdown, with annotations, rendered as article bodies are, against an empty archive."""
-    from ..parse.annotations import Collected
-    from ..parse.positions import LineMap
-
-    md = body_renderer()
     found = Collected("<markdown>", LineMap(text))
-    env = {"annotations": found}
-    tokens = md.parse(text, env)
-    env["links"] = Links(None, "", tuple(found.claims))
-    return md.renderer.render(tokens, md.options, env)
+    tokens = body_renderer().parse(text, {"annotations": found})
+    return fill(prerender(tokens, found.claims), Links(None, "", tuple(found.claims)))

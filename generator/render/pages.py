@@ -87,7 +87,7 @@ class Planner:
         path = page_path("article", slug)
         yield Page(path, "article.html", key, lambda: graph.article(article, path))
         yield Page(page_path("source_view", slug), "article_source.html", key,
-                   lambda: {"article": article, "source": highlight_source(graph.text(article.doc))})
+                   lambda: {"article": article, "source": highlight_source(graph.read(article.doc))})
 
     def _entity(self, key: str, eid: str) -> Iterator[Page]:
         entity, graph = self.archive.entities[eid], self.graph

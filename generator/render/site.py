@@ -1,7 +1,6 @@
 """render: every page, feed and data file of the site into the staging folder."""
 from __future__ import annotations
 
-import multiprocessing
 import os
 import traceback
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from ..config import Config
 from ..diagnostics import BuildFailed, Diagnostic, Loc
 from ..memory import long_lived
 from ..model import Archive, Article, content_digest
+from ..workers import in_chunks
 from ..write import SiteWriter
 from .data import archive_json, atom, newest_first, sitemap
 from .env import builtin_theme
@@ -73,28 +73,22 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
     build's files (which `last` describes, when this process made them). Returns the number of HTML pages and
     what this build made. Template errors raise BuildFailed.
 
-    With `workers` > 1 and many pages to render, forked worker processes render shares of them: they inherit
-    the archive, the graph and the compiled templates, so nothing large is pickled, and send back only the
-    digests of the files they wrote.
+    With `workers` > 1 and many pages to render, forked worker processes render them in chunks: they inherit
+    the archive, the graph and the compiled templates, and send back only the digests of the files they wrote.
     """
     site = {"title": config.title, "description": config.description, "language": config.language,
             "base_url": config.base_url}
     last = last if last is not None and todo.dirty is not None else Made()
     made = Made()
     pages = _plan(archive, graph, config, todo, last, made, writer)
-    indexes = []
-    for i, page in enumerate(pages):
+    stale = []
+    for page in pages:
         if todo.stale(page):
-            indexes.append(i)
+            stale.append(page)
         else:
             writer.keep(output_file(page.path))
-    job = _Job(root, pages, env, site, writer)
-    if workers > 1 and len(indexes) >= PARALLEL_FROM:
-        shares = [indexes[k::workers] for k in range(workers)]
-        with multiprocessing.get_context("fork").Pool(workers, initializer=_adopt, initargs=(job,)) as pool:
-            results = pool.map(_render_share, shares)
-    else:
-        results = [job.render(indexes)]
+    job = _Job(root, stale, env, site, writer)
+    results = in_chunks(job.render, len(stale), workers if len(stale) >= PARALLEL_FROM else 1, CHUNK)
     for written, problem in results:
         if problem is not None:
             raise BuildFailed([problem])
@@ -110,7 +104,7 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
     feeds = _Feeds(archive, config, writer, last.feeds, made.feeds)
     feeds.write("feed.xml", archive.articles, config.title)
     # every entity has its feed, even before anything mentions it: a reader can subscribe to be told when it is
-    stale_entities = {pages[i].key[2:] for i in indexes if pages[i].key.startswith("e:")}
+    stale_entities = {page.key[2:] for page in stale if page.key.startswith("e:")}
     for eid in stale_entities:
         feeds.write(page_path("entity", eid) + "feed.xml", [archive.by_slug[s] for s in archive.entity_articles[eid]],
                     f"{config.title}: {archive.entities[eid].name}")
@@ -175,6 +169,7 @@ class _Feeds:
 
 
 PARALLEL_FROM = 2_000  # pages: below this, starting workers costs more than it saves
+CHUNK = 250  # pages a worker renders before it reports the files it wrote
 
 
 @dataclass
@@ -202,19 +197,6 @@ class _Job:
                 raise
             return written, problem
         return written, None
-
-
-_job: _Job | None = None  # the job a forked worker inherited
-
-
-def _adopt(job: _Job) -> None:
-    global _job
-    _job = job
-
-
-def _render_share(indexes: list[int]) -> tuple[list[tuple[str, str, bool]], Diagnostic | None]:
-    assert _job is not None
-    return _job.render(indexes)
 
 
 def _write_assets(root: Path, env: Environment, writer: SiteWriter) -> None:

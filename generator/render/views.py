@@ -15,7 +15,7 @@ from typing import Callable, Sequence, TypeVar, overload
 from markupsafe import Markup
 
 from ..model import ENTITY_TYPES, STANCES, Appearance, Archive, Article, Claim, Document, Entity, Excerpt, Source
-from .markdown import Links, render_tokens
+from .markdown import Links, fill
 from .urls import page_path
 
 T, U = TypeVar("T"), TypeVar("U")
@@ -57,10 +57,6 @@ class AppearanceView:
         return page_path("article", self.article.slug) + f"#appearance-{self.appearance.position + 1}"
 
 
-def _as_is(doc: Document) -> Document:
-    return doc
-
-
 class Mapped(Sequence[U]):
     """`make` of each of `items`, made when read: a page of a long list reads only its own slice."""
 
@@ -87,8 +83,7 @@ class Graph:
     """Indexes derived once per build from the archive, shared by every page."""
 
     archive: Archive
-    # gives a document its text and tokens back when it came from the build cache without them
-    hydrate: Callable[[Document], Document] = _as_is
+    read: Callable[[Document], str]  # a document's text, read again from its file (documents do not keep it)
     claims_by: dict[str, list[str]] = field(default_factory=dict)
     claims_about: dict[str, list[str]] = field(default_factory=dict)
     resting_on: dict[str, list[Appearance]] = field(default_factory=dict)
@@ -112,13 +107,8 @@ class Graph:
     def body(self, doc: Document | None, page: str) -> Markup:
         if doc is None:
             return Markup("")
-        # claims count only in articles: in a record's body they get no claim tag
-        claims = tuple(doc.claims) if doc.kind == "article" else ()
-        tokens = doc.tokens if doc.tokens is not None else self.hydrate(doc).tokens
-        return Markup(render_tokens(tokens or [], Links(self.archive, page, claims)))
-
-    def text(self, doc: Document) -> str:
-        return doc.text if doc.text is not None else self.hydrate(doc).text or ""
+        claims = tuple(doc.claims) if doc.kind == "article" else ()  # as `parse_file` rendered it
+        return Markup(fill(doc.body, Links(self.archive, page, claims)))
 
     def entity(self, eid: str | None) -> Entity | None:
         return self.archive.entities.get(eid) if eid else None
