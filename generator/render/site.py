@@ -5,7 +5,7 @@ import os
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Collection
+from typing import Callable, Collection, NamedTuple
 
 from jinja2 import Environment, TemplateError, TemplateNotFound, TemplatesNotFound, TemplateSyntaxError
 
@@ -87,9 +87,18 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
             stale.append(page)
         else:
             writer.keep(output_file(page.path))
-    job = _Job(root, stale, env, site, writer)
-    results = in_chunks(job.render, len(stale), workers if len(stale) >= PARALLEL_FROM else 1, CHUNK)
-    for written, problem in results:
+    feeds = _Feeds(archive, last.feeds, made.feeds)
+    feeds.plan("feed.xml", archive.articles, config.title)
+    # every entity has its feed, even before anything mentions it: a reader can subscribe to be told when it is
+    stale_entities = {page.key[2:] for page in stale if page.key.startswith("e:")}
+    for eid in stale_entities:
+        feeds.plan(page_path("entity", eid) + "feed.xml", [archive.by_slug[s] for s in archive.entity_articles[eid]],
+                   f"{config.title}: {archive.entities[eid].name}")
+    feeds.keep([page_path("entity", eid) + "feed.xml" for eid in archive.entities if eid not in stale_entities])
+    writer.keep(*feeds.kept)
+    job = _Job(root, stale, feeds.queued, archive, config, env, site, writer)
+    count = len(stale) + len(feeds.queued)
+    for written, problem in in_chunks(job.render, count, workers if count >= PARALLEL_FROM else 1, CHUNK):
         if problem is not None:
             raise BuildFailed([problem])
         for relative, digest, changed in written:
@@ -101,14 +110,6 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
         writer.keep("data/archive.json")
     else:
         writer.write("data/archive.json", data)
-    feeds = _Feeds(archive, config, writer, last.feeds, made.feeds)
-    feeds.write("feed.xml", archive.articles, config.title)
-    # every entity has its feed, even before anything mentions it: a reader can subscribe to be told when it is
-    stale_entities = {page.key[2:] for page in stale if page.key.startswith("e:")}
-    for eid in stale_entities:
-        feeds.write(page_path("entity", eid) + "feed.xml", [archive.by_slug[s] for s in archive.entity_articles[eid]],
-                    f"{config.title}: {archive.entities[eid].name}")
-    feeds.keep([page_path("entity", eid) + "feed.xml" for eid in archive.entities if eid not in stale_entities])
     made.sitemap = [path for paths, _ in made.plan.values() for path in paths if path.endswith("/") or path == ""]
     if made.sitemap == last.sitemap:
         writer.keep("sitemap.xml")
@@ -142,54 +143,71 @@ def _plan(archive: Archive, graph: Graph, config: Config, todo: Todo, last: Made
     return pages
 
 
+class Feed(NamedTuple):
+    path: str
+    articles: list[Article]  # as it shows them, newest first
+    title: str
+
+
 @dataclass
 class _Feeds:
     """Atom feeds, made again only when what they show changed."""
 
     archive: Archive
-    config: Config
-    writer: SiteWriter
     last: dict[str, bytes]
     made: dict[str, bytes]
+    queued: list[Feed] = field(default_factory=list)  # to make
+    kept: list[str] = field(default_factory=list)  # as the last build made them
 
-    def write(self, path: str, articles: list[Article], title: str) -> None:
+    def plan(self, path: str, articles: list[Article], title: str) -> None:
         newest = newest_first(articles)
         shown = content_digest(repr((title, [(a.slug, a.title, a.date, a.summary, a.authors) for a in newest],
                                      [self.archive.entities[e].name for a in newest for e in a.authors])).encode())
         self.made[path] = shown
         if self.last.get(path) == shown:
-            self.writer.keep(path)
+            self.kept.append(path)
         else:
-            self.writer.write(path, atom(self.archive, self.config, newest, path, title))
+            self.queued.append(Feed(path, newest, title))
 
     def keep(self, paths: list[str]) -> None:
+        """Feeds not planned again."""
         last = self.last
         self.made.update((path, last[path]) for path in paths if path in last)
-        self.writer.keep(*paths)
+        self.kept += paths
 
 
-PARALLEL_FROM = 2_000  # pages: below this, starting workers costs more than it saves
-CHUNK = 250  # pages a worker renders before it reports the files it wrote
+PARALLEL_FROM = 2_000  # pages and feeds: below this, starting workers costs more than it saves
+CHUNK = 250  # pages or feeds a worker makes before it reports the files it wrote
 
 
 @dataclass
 class _Job:
     root: Path
     pages: list[Page]
+    feeds: list[Feed]  # made after the pages, by the same workers
+    archive: Archive
+    config: Config
     env: Environment
     site: dict[str, str]
     writer: SiteWriter
 
     def render(self, indexes: list[int]) -> tuple[list[tuple[str, str, bool]], Diagnostic | None]:
-        """Render and write these pages; the files written, or the template problem that stopped it."""
+        """Render and write these pages and feeds; the files written, or the template problem that stopped it."""
         written = []
+        pages = self.pages
         try:
             for i in indexes:
-                page = self.pages[i]
-                html = self.env.get_template(page.template).render(page.context(), page_path=page.path,
-                                                                   site=self.site)
-                relative = output_file(page.path)
-                digest, changed = self.writer.store(relative, html)
+                data: str | bytes
+                if i < len(pages):
+                    page = pages[i]
+                    relative = output_file(page.path)
+                    data = self.env.get_template(page.template).render(page.context(), page_path=page.path,
+                                                                       site=self.site)
+                else:
+                    feed = self.feeds[i - len(pages)]
+                    relative = feed.path
+                    data = atom(self.archive, self.config, feed.articles, feed.path, feed.title)
+                digest, changed = self.writer.store(relative, data)
                 written.append((relative, digest, changed))
         except Exception as exc:  # an archive's own template can fail in any way; report it at its line
             problem = _template_error(exc, self.root)
