@@ -248,6 +248,21 @@ def test_article_page_shows_every_annotation(site):
     assert [a.attrs["href"] for a in doc.find("nav", "prev-next").find_all("a")] == ["../../articles/harbour-follow-up/"]
 
 
+def test_annotated_source_view(site):
+    """The file as written, every line numbered and linkable, front matter and annotations highlighted."""
+    source = Path("tests/fixtures/sites/basic/content/articles/2021/harbour.md").read_text(encoding="utf-8")
+    view = page(site("basic").out / "articles" / "harbour" / "source" / "index.html").find("div", "source")
+    assert view.text.replace("\n", "").endswith(source.replace("\n", "")[-40:])
+    anchors = [a.attrs["href"] for a in view.find_all("a") if a.attrs.get("href", "").startswith("#L")]
+    assert anchors == [f"#L-{n}" for n in range(1, source.count("\n") + 1)]
+    marked = {(s.attrs.get("class"), s.text) for s in view.find_all("span")}
+    plain = "l l-Scalar l-Scalar-Plain"
+    assert {("nt", "title"), ("nt", "sources"), ("nt", "name"), ("p", ":"), ("p p-Indicator", "["),
+            (plain, "Acme News"), (plain, "Port of Freedonia"), (plain, "https://example.org/stories/harbour"),
+            ("ni", "Jane Doe"), ("s", "|ministry"), ("nl", "[^pr]"),
+            ("k", '{claim=harbour-reopening by=MoT source=local-interview stance=disputes}')} <= marked
+
+
 def test_entity_pagination(site):
     """per_page = 2: an entity mentioned in 5 articles gets page/2/ and page/3/, newest first."""
     out = site("implicit").out

@@ -6,10 +6,9 @@ from functools import lru_cache
 from markupsafe import Markup, escape
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
-from pygments.lexer import RegexLexer, bygroups, using
+from pygments.lexer import RegexLexer, bygroups
 from pygments.lexers import get_lexer_by_name
-from pygments.lexers.data import YamlLexer
-from pygments.token import Generic, Keyword, Name, Punctuation, String, Text
+from pygments.token import Comment, Generic, Keyword, Literal, Name, Punctuation, String, Text, Whitespace
 from pygments.util import ClassNotFound
 
 LIGHT_STYLE, DARK_STYLE = "friendly", "monokai"
@@ -26,7 +25,7 @@ class AnnotatedMarkdownLexer(RegexLexer):
     aliases = ["annotated-markdown"]
     tokens = {
         "root": [
-            (r"\A(---\n)((?:.*\n)*?)(---\n)", bygroups(Punctuation, using(YamlLexer), Punctuation)),
+            (r"\A---\n", Punctuation, "front"),
             (r"^(`{3,}|~{3,})[^\n]*\n(?:.*\n)*?\1[ \t]*$\n?", String.Backtick),
             (r"^#{1,6}[ \t][^\n]*\n", Generic.Heading),
             (r"^[ \t]*\{[^{}\n]*\}[ \t]*\n", Keyword),
@@ -36,6 +35,17 @@ class AnnotatedMarkdownLexer(RegexLexer):
             (r"\[\^[^\]\s]+\]", Name.Label),
             (r"`[^`\n]+`", String.Backtick),
             (r"[^\[\]{`\n]+", Text),
+            (r"[\s\S]", Text),
+        ],
+        # YAML as front matter writes it (Pygments' YAML lexer makes a token of every word of a quoted string)
+        "front": [
+            (r"^---\n", Punctuation, "#pop"),
+            (r"([^\s:#\-\[\]{},\"'][^:\n\[\]{},]*)(:)(?=\s)", bygroups(Name.Tag, Punctuation)),
+            (r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\n]|\'\')*\'', String),
+            (r"^[ \t]*-(?=\s)|[\[\]{},]", Punctuation.Indicator),
+            (r"#[^\n]*", Comment),
+            (r"[ \t]+", Whitespace),
+            (r"[^\"'\[\]{},#\n]+", Literal.Scalar.Plain),
             (r"[\s\S]", Text),
         ],
     }
