@@ -141,14 +141,13 @@ def _listing_pages(base: str, oldest_first: list[str] | tuple[str, ...], slugs: 
     return {page_of(base, -(-newest_first[slug] // per_page)) for slug in slugs if slug in newest_first}
 
 
-def _parse_files(root: Path, files: list[SourceFile | Found], workers: int) -> list[tuple[str, Parsed] | str]:
+def _parse_files(root: Path, files: list[Found], workers: int) -> list[tuple[str, Parsed] | str]:
     """Each file's digest and parse, or why it could not be read; in forked workers when there are many."""
     def task(indexes: list[int]) -> list[tuple[str, Parsed] | str]:
         done: list[tuple[str, Parsed] | str] = []
         for i in indexes:
-            f = files[i]
             try:
-                file = f if isinstance(f, SourceFile) else read(root, f)
+                file = read(root, files[i])
             except OSError as exc:
                 done.append(exc.strerror or str(exc))
                 continue
@@ -224,25 +223,24 @@ class Builder:
         now = time.time_ns()
         changes: dict[str, Document | None] = {}
         digests: dict[str, str] = {}
-        files: dict[str, SourceFile] = {}
         for f in found:
             known = self.stamps.get(f.path)
             if known is not None and _trusted(known, f):
                 digests[f.path] = known[1]
             else:
                 try:
-                    file = files[f.path] = read(self.root, f)
+                    # only its digest is kept: a file to parse is read again where it is parsed (a worker)
+                    digest = read(self.root, f).digest
                 except OSError:  # reported below, where a file read again for its parse fails too
                     digests[f.path] = UNREADABLE
                     continue
-                digests[f.path] = file.digest
-                self.stamps[f.path] = (f.stamp, file.digest, now)
+                digests[f.path] = digest
+                self.stamps[f.path] = (f.stamp, digest, now)
         missing = [(path, digest) for path, digest in digests.items() if self.parsed.get(path, ("",))[0] != digest]
         cached = self.cache.parsed(missing)
         by_path = {f.path: f for f in found}
         unparsed = [path for path, digest in missing if (path, digest) not in cached]
-        fresh = dict(zip(unparsed, _parse_files(self.root, [files.get(p) or by_path[p] for p in unparsed],
-                                                 self.workers)))
+        fresh = dict(zip(unparsed, _parse_files(self.root, [by_path[p] for p in unparsed], self.workers)))
         for path, digest in missing:
             result = cached.get((path, digest))
             if result is None:

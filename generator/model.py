@@ -30,9 +30,13 @@ class SourceFile:
             object.__setattr__(self, "digest", content_digest(self.data))
 
 
-def content_digest(data: bytes) -> str:
-    """The identity of some bytes, for caches and for telling what changed between builds."""
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+def content_digest(*parts: bytes) -> str:
+    """The identity of some bytes (given whole or in parts), for caches and for telling what changed between
+    builds."""
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        h.update(part)
+    return h.hexdigest()
 
 
 # ---- parse stage ------------------------------------------------------------------------------

@@ -57,20 +57,22 @@ class SiteWriter:
     def fresh(self) -> bool:
         return self.previous is None
 
-    def write(self, relative: str, data: bytes | str) -> None:
+    def write(self, relative: str, data: bytes | str | list[bytes]) -> None:
         self.record(relative, *self.store(relative, data))
 
-    def store(self, relative: str, data: bytes | str) -> tuple[str, bool]:
-        """Write a file unless the site has it with these bytes; returns its digest and whether it was written.
-        (A worker of the render stage stores; the build's own process records what it stored.)"""
-        data = data.encode() if isinstance(data, str) else data
-        digest = content_digest(data)
+    def store(self, relative: str, data: bytes | str | list[bytes]) -> tuple[str, bool]:
+        """Write a file unless the site has it with these bytes (or these parts of bytes, which a large file is
+        written from without joining them); returns its digest and whether it was written. (A worker of the
+        render stage stores; the build's own process records what it stored.)"""
+        parts = data if isinstance(data, list) else [data.encode() if isinstance(data, str) else data]
+        digest = content_digest(*parts)
         changed = not (self.previous is not None and self.previous.get(relative) == digest
                        and (self.out / relative).is_file())
         if changed:
             target = self.dir / relative
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+            with target.open("wb") as f:
+                f.writelines(parts)
         return digest, changed
 
     def record(self, relative: str, digest: str, changed: bool) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from generator import build as build_module
 from generator import render_markdown
 from generator.build import Builder
 from generator.load import find
@@ -251,6 +252,22 @@ def test_a_file_gone_before_it_is_read(make_archive) -> None:
     assert archive is None
     assert [str(d) for d in diagnostics] == [
         "content/articles/gone.md:1:1: error: cannot read this file: No such file or directory"]
+
+
+def test_a_file_changed_while_the_site_is_built(make_archive, monkeypatch) -> None:
+    """The source view reads the file again: if it no longer is what was parsed, the build stops and says so."""
+    root = make_archive(GOOD)
+    render = build_module.render_site
+
+    def edit_then_render(*args, **kwargs):
+        (root / "content/articles/ok.md").write_text(GOOD["content/articles/ok.md"] + "More.\n")
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(build_module, "render_site", edit_then_render)
+    result = Builder(root, cache="off").build(search=False)
+    assert [str(d) for d in result.diagnostics] == [
+        "content/articles/ok.md:1:1: error: the file changed while the site was being built: build again"]
+    assert not (root / "site").exists()
 
 
 # ---- annotations in the body ----------------------------------------------------------------------

@@ -44,7 +44,7 @@ def parsed(files: dict[str, str]) -> dict[str, Document]:
 
 
 def outcome(res) -> tuple[bytes, list[str], list[str]]:
-    return archive_json(res.archive)[0], sorted(map(str, res.problems)), sorted(res.live)
+    return b"".join(archive_json(res.archive)[0] or []), sorted(map(str, res.problems)), sorted(res.live)
 
 
 def edited(changes: dict[str, str | None]):

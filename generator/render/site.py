@@ -49,7 +49,7 @@ class Made:
     """The site-wide files as the last build made them, by part: the next build makes again only the parts
     that its changes reach (an edit in `serve` changes a few records of a large archive)."""
 
-    lines: dict[str, str] = field(default_factory=dict)  # archive.json's line of each record
+    lines: dict[str, bytes] = field(default_factory=dict)  # archive.json's line of each record
     plan: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)  # key -> paths, files
     sitemap: list[str] = field(default_factory=list)  # its page paths
     feeds: dict[str, bytes] = field(default_factory=dict)  # feed file -> digest of what it shows
