@@ -5,7 +5,9 @@ Pagefind reads only what the templates mark with `data-pagefind-body` and their 
 article titles and bodies (not bylines, tags or provenance notes), the names, aliases, descriptions and bodies of
 entities that have a description or a body (a bare name is found by the entity suggestions instead), claim
 statements and the wordings of their appearances (not the sentences around them), source titles and bodies.
-Every page's title is searchable as Pagefind metadata as well.
+Every page's title is searchable as Pagefind metadata as well. Only those pages are given to Pagefind (`PAGES`):
+the rest of the site, a third of its HTML (the annotated source views, the later pages of long lists, the
+indexes), it would read only to drop.
 
 What a reader downloads for a first query grows with the number of pages in the index (Pagefind's metadata
 file holds a hash and a word count for each) and with the number of places the query's words occur (an index
@@ -23,6 +25,7 @@ from typing import Awaitable, TypeVar
 
 from pagefind.index import IndexConfig, PagefindIndex
 
+from .render.urls import output_file, page_path
 from .write import BUNDLE
 
 T = TypeVar("T")
@@ -30,6 +33,9 @@ T = TypeVar("T")
 # Markup that the renderer adds to an article's text and that is not text: the claimant and stance label of a
 # claim annotation ("Ministry of Heritage · reports"). Templates mark their own such parts data-pagefind-ignore.
 EXCLUDE = [".claim-tag"]
+# the pages that can hold marked text: each record's first page (a template that marks text on other pages
+# would have to be indexed without this)
+PAGES = "{" + ",".join(page_path(kind, "*") for kind in ("article", "entity", "claim", "source")) + "}" + output_file("")
 
 
 class SearchFailed(Exception):
@@ -46,7 +52,7 @@ async def _index(site: Path, language: str, output: Path, cancel: threading.Even
     cancelled = False
     try:
         await _answered(index, index.__aenter__(), cancel)
-        result = await _answered(index, index.add_directory(str(site)), cancel)
+        result = await _answered(index, index.add_directory(str(site), glob=PAGES), cancel)
         await _answered(index, index.write_files(), cancel)
     except SearchCancelled:
         cancelled = True
