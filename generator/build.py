@@ -9,12 +9,13 @@ The result is byte-identical to a clean build; tests/test_incremental.py holds i
 from __future__ import annotations
 
 import os
+import pickle
 import secrets
 import time
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
-from typing import Collection
+from typing import Collection, Iterator
 
 from jinja2 import Environment
 
@@ -141,21 +142,21 @@ def _listing_pages(base: str, oldest_first: list[str] | tuple[str, ...], slugs: 
     return {page_of(base, -(-newest_first[slug] // per_page)) for slug in slugs if slug in newest_first}
 
 
-def _parse_files(root: Path, files: list[Found], workers: int) -> list[tuple[str, Parsed] | str]:
-    """Each file's digest and parse, or why it could not be read; in forked workers when there are many."""
-    def task(indexes: list[int]) -> list[tuple[str, Parsed] | str]:
-        done: list[tuple[str, Parsed] | str] = []
+def _parse_files(root: Path, files: list[Found], workers: int) -> Iterator[list[tuple[str, bytes] | str]]:
+    """Each file's digest and pickled parse (pickled once: to come back from a worker, and for the cache), or
+    why it could not be read; by chunks as they are done, in forked workers when there are many."""
+    def task(indexes: list[int]) -> list[tuple[str, bytes] | str]:
+        done: list[tuple[str, bytes] | str] = []
         for i in indexes:
             try:
                 file = read(root, files[i])
             except OSError as exc:
                 done.append(exc.strerror or str(exc))
                 continue
-            done.append((file.digest, parse_file(file)))
+            done.append((file.digest, pickle.dumps(parse_file(file), 5)))
         return done
 
-    chunks = in_chunks(task, len(files), workers if len(files) >= PARSE_PARALLEL_FROM else 1, PARSE_CHUNK)
-    return [outcome for chunk in chunks for outcome in chunk]
+    return in_chunks(task, len(files), workers if len(files) >= PARSE_PARALLEL_FROM else 1, PARSE_CHUNK)
 
 
 class Builder:
@@ -177,7 +178,7 @@ class Builder:
         state = self.cache.get("state")
         self.state: State | None = state if isinstance(state, State) else None
         self.parsed: dict[str, tuple[str, Parsed]] = {}  # path -> (digest, parse) of this process's builds
-        self.unsaved: dict[tuple[str, str], Parsed] = {}  # parses not in the cache yet
+        self.unsaved: dict[tuple[str, str], bytes] = {}  # parses (pickled) not in the cache yet
         self.stamps: dict[str, Stamp] = dict(self.state.stamps) if self.state else {}
         self.load_problems: list[Diagnostic] = []
         self.found: list[Found] | None = None  # the content files as the last build found them
@@ -240,7 +241,19 @@ class Builder:
         cached = self.cache.parsed(missing)
         by_path = {f.path: f for f in found}
         unparsed = [path for path, digest in missing if (path, digest) not in cached]
-        fresh = dict(zip(unparsed, _parse_files(self.root, [by_path[p] for p in unparsed], self.workers)))
+        fresh: dict[str, tuple[str, Parsed] | str] = {}
+        paths = iter(unparsed)
+        for chunk in _parse_files(self.root, [by_path[p] for p in unparsed], self.workers):
+            for outcome, path in zip(chunk, paths):
+                if isinstance(outcome, str):
+                    fresh[path] = outcome
+                    continue
+                digest, blob = outcome
+                fresh[path] = (digest, pickle.loads(blob))
+                self.unsaved[(path, digest)] = blob
+            if self.persist and self.autosave:  # into the cache as they come: all of them are gigabytes at 100k
+                self.cache.add_parsed(self.unsaved)
+                self.unsaved = {}
         for path, digest in missing:
             result = cached.get((path, digest))
             if result is None:
@@ -251,7 +264,6 @@ class Builder:
                     changes[path] = None
                     continue
                 digest, result = outcome
-                self.unsaved[(path, digest)] = result
                 self.stamps[path] = (by_path[path].stamp, digest, now)
             self.parsed[path] = (digest, result)
             changes[path] = result[0]
@@ -393,8 +405,9 @@ class Builder:
     def save(self) -> None:
         if not self.persist:
             return
-        self.cache.store_parsed(self.unsaved, {(path, digest) for path, (digest, _) in self.parsed.items()})
+        self.cache.add_parsed(self.unsaved)
         self.unsaved = {}
+        self.cache.keep_parsed({(path, digest) for path, (digest, _) in self.parsed.items()})
         if self.state is not None:
             # in two parts: a build with nothing to do reads only the first, which is small
             state = self.state

@@ -10,7 +10,7 @@ import json
 import pickle
 import sqlite3
 from pathlib import Path
-from typing import Any, Iterable, Literal
+from typing import Any, Literal
 
 from .diagnostics import Diagnostic
 from .model import Document
@@ -71,11 +71,13 @@ class Cache:
             return {}
         return found
 
-    def store_parsed(self, entries: dict[tuple[str, str], Parsed], keep: set[tuple[str, str]]) -> None:
-        """Add `entries` and forget every parse not in `keep`."""
-        # pickled one at a time as SQLite takes them: all at once, they were a gigabyte at 100,000 articles
-        rows = ((path, digest, pickle.dumps(parsed, 5)) for (path, digest), parsed in entries.items())
-        self._write("INSERT OR REPLACE INTO parsed VALUES (?, ?, ?)", rows)
+    def add_parsed(self, entries: dict[tuple[str, str], bytes]) -> None:
+        """Add parses, pickled, by (path, digest)."""
+        self._write("INSERT OR REPLACE INTO parsed VALUES (?, ?, ?)",
+                    [(path, digest, data) for (path, digest), data in entries.items()])
+
+    def keep_parsed(self, keep: set[tuple[str, str]]) -> None:
+        """Forget every parse not in `keep`."""
         if self.db is not None and len(keep) < self._count():
             self._write("DELETE FROM parsed WHERE path || ':' || digest NOT IN (SELECT value FROM json_each(?))",
                         [(json.dumps([f"{p}:{d}" for p, d in keep]),)])
@@ -93,8 +95,8 @@ class Cache:
             return None
         return row[0] if row else None
 
-    def _write(self, sql: str, rows: Iterable[tuple]) -> None:
-        if self.db is None:
+    def _write(self, sql: str, rows: list[tuple]) -> None:
+        if self.db is None or not rows:
             return
         try:
             with self.db:

@@ -83,3 +83,19 @@ def test_problems_found_by_parsing_in_workers_are_those_found_in_one_process(eve
     assert found[2] == found[1]
     assert "content/articles/gone.md:1:1: error: cannot read this file: No such file or directory" in found[2]
     assert "content/articles/a6.md:5:24: error: '[[' does not start a complete entity mention" in "\n".join(found[2])
+
+
+def test_parses_made_in_workers_are_cached_for_the_next_build(everything_in_workers, tmp_path, monkeypatch):
+    root = tmp_path / "archive"
+    shutil.copytree(SITES / "basic", root, ignore=shutil.ignore_patterns("expected", ".archive-cache"))
+    first = Builder(root)
+    first.workers = 2
+    assert first.build(search=False).ok
+    first.cache.close()
+    edited = root / "content" / "articles" / "2021" / "harbour.md"
+    edited.write_text(edited.read_text() + "\nOne more line.\n")
+    parsed = []
+    parse = build_module.parse_file
+    monkeypatch.setattr(build_module, "parse_file", lambda file: parsed.append(file.path) or parse(file))
+    assert Builder(root).build(search=False).ok  # one process: it parses here
+    assert parsed == ["content/articles/2021/harbour.md"]
