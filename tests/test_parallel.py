@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 
 import pytest
 
@@ -99,3 +100,15 @@ def test_parses_made_in_workers_are_cached_for_the_next_build(everything_in_work
     monkeypatch.setattr(build_module, "parse_file", lambda file: parsed.append(file.path) or parse(file))
     assert Builder(root).build(search=False).ok  # one process: it parses here
     assert parsed == ["content/articles/2021/harbour.md"]
+
+
+def slow_chunk(indexes):
+    time.sleep(0.01)
+    return os.getpid(), indexes
+
+
+def test_shared_chunks_are_taken_by_this_process_and_a_worker_and_come_back_in_order():
+    results = workers_module.shared_chunks(slow_chunk, 40, 2, 1)
+    assert [indexes for _, indexes in results] == [[i] for i in range(40)]
+    pids = {pid for pid, _ in results}
+    assert os.getpid() in pids and len(pids) == 2

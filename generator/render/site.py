@@ -13,7 +13,7 @@ from ..config import Config
 from ..diagnostics import BuildFailed, Diagnostic, Loc
 from ..memory import long_lived
 from ..model import Archive, Article, content_digest
-from ..workers import in_chunks
+from ..workers import shared_chunks
 from ..write import SiteWriter
 from .data import archive_json, atom, newest_first, sitemap
 from .env import builtin_theme
@@ -98,7 +98,7 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
     writer.keep(*feeds.kept)
     job = _Job(root, stale, feeds.queued, archive, config, env, site, writer)
     count = len(stale) + len(feeds.queued)
-    for written, problem in in_chunks(job.render, count, workers if count >= PARALLEL_FROM else 1, CHUNK):
+    for written, problem in shared_chunks(job.render, count, workers if count >= PARALLEL_FROM else 1, CHUNK):
         if problem is not None:
             raise BuildFailed([problem])
         for relative, digest, changed in written:
