@@ -1,7 +1,7 @@
 """The build's heavy stages (parsing, rendering) across CPU cores.
 
-Workers are forked: they inherit everything the parent holds (the files read, the archive, the compiled
-templates), so nothing large is pickled to them; they get chunks of indexes and send back small results.
+Workers are forked: they inherit everything the parent holds (the archive, the compiled templates), so nothing
+large is pickled to them; they get chunks of indexes and send back what they made of them.
 Not for a process with threads of its own (`serve`): forking one can copy a lock that another thread holds.
 """
 from __future__ import annotations

@@ -73,8 +73,9 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
     build's files (which `last` describes, when this process made them). Returns the number of HTML pages and
     what this build made. Template errors raise BuildFailed.
 
-    With `workers` > 1 and many pages to render, forked worker processes render them in chunks: they inherit
-    the archive, the graph and the compiled templates, and send back only the digests of the files they wrote.
+    With `workers` > 1 and many pages and feeds to make, this process and forked workers make them in chunks
+    (`workers.shared_chunks`): the workers inherit the archive, the graph and the compiled templates, and send
+    back only the digests of the files they wrote.
     """
     site = {"title": config.title, "description": config.description, "language": config.language,
             "base_url": config.base_url}
@@ -184,7 +185,7 @@ CHUNK = 250  # pages or feeds a worker makes before it reports the files it wrot
 class _Job:
     root: Path
     pages: list[Page]
-    feeds: list[Feed]  # made after the pages, by the same workers
+    feeds: list[Feed]  # made after the pages, in the same chunks
     archive: Archive
     config: Config
     env: Environment
