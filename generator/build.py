@@ -325,19 +325,25 @@ class Builder:
             self.env, self.env_key = make_env(self.root), (settings, theme)
             self.templates = template_digests(self.env, PAGE_TEMPLATES)
         env, templates = self.env, self.templates
-        with long_lived(cycles=False):  # indexes and digests
+        with long_lived(cycles=False):  # indexes
             graph = Graph(archive, self._read)
-            resolution, last = self.resolution, self.snapshot
-            snap = snapshot(archive, last, resolution.touched)
-            # when the last build's snapshot is the one updated, only the records the update touched can differ
-            candidates = resolution.touched if state and last is state.snapshot else None
+        resolution, last = self.resolution, self.snapshot
+        # when the last build's snapshot is the one updated, only the records the update touched can differ
+        candidates = resolution.touched if state and last is state.snapshot else None
+
+        def take_snapshot() -> Snapshot:
+            with long_lived(cycles=False):  # digests
+                snap = snapshot(archive, last, resolution.touched)
             self.snapshot, resolution.touched = snap, set()
-        todo = self._todo(state, snap, candidates, templates, archive, config.per_page)
+            return snap
+
+        # with no last build to compare with, nothing needs the snapshot before rendering: it is taken meanwhile
+        todo = self._todo(state, take_snapshot(), candidates, templates, archive, config.per_page) if state else Todo()
         clock.lap("plan")
         writer = SiteWriter(self.out, state.outputs if state else None)
         try:
             pages, made = render_site(self.root, archive, config, writer, graph, env, todo, self.workers,
-                                      state.made if state else None)
+                                      state.made if state else None, None if state else take_snapshot)
         except BuildFailed as failed:
             writer.discard()
             return BuildResult(sorted(diagnostics + failed.diagnostics), timings=clock.times)
@@ -362,8 +368,9 @@ class Builder:
         clock.lap("commit")
         counts = {"articles": len(archive.articles), "entities": len(archive.entities),
                   "claims": len(archive.claims), "sources": len(archive.sources)}
-        self.state = State(dict(self.stamps), settings, theme, templates, snap, writer.outputs, build_id, diagnostics,
-                           pages, counts, searched, self.load_problems, made)
+        assert self.snapshot is not None  # taken before rendering, or while it ran
+        self.state = State(dict(self.stamps), settings, theme, templates, self.snapshot, writer.outputs, build_id,
+                           diagnostics, pages, counts, searched, self.load_problems, made)
         if search and not searched:
             try:
                 refresh_index(self.out, config.language)
@@ -375,13 +382,11 @@ class Builder:
             self.save()
         return BuildResult(diagnostics, archive, pages, self.out, clock.times, counts, written)
 
-    def _todo(self, state: State | None, snap: Snapshot, candidates: set[str] | None, templates: dict[str, str],
+    def _todo(self, state: State, snap: Snapshot, candidates: set[str] | None, templates: dict[str, str],
               archive: Archive, per_page: int) -> Todo:
-        """Which pages to render: all without a trusted last build, else those that `changes.stale` names, those
-        whose template changed, new ones, and the home page (it shows a little of everything); and the records
-        whose parts of the site-wide files (data export, suggestions) may have changed."""
-        if state is None:
-            return Todo()
+        """Which pages to render after the last build: those that `changes.stale` names, those whose template
+        changed, new ones, and the home page (it shows a little of everything); and the records whose parts of
+        the site-wide files (data export, suggestions) may have changed. (Without a last build: all of them.)"""
         changes: Stale = stale(state.snapshot, snap, candidates)
         retemplated = {name for name, digest in templates.items() if state.templates.get(name) != digest}
         indexes = {"index:" + name for name in changes.indexes}

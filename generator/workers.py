@@ -37,11 +37,14 @@ def _run(indexes: list[int]) -> object:
     return _task(indexes)
 
 
-def shared_chunks(task: Callable[[list[int]], R], count: int, workers: int, chunk: int) -> list[R]:
+def shared_chunks(task: Callable[[list[int]], R], count: int, workers: int, chunk: int,
+                  first: Callable[[], None] = lambda: None) -> list[R]:
     """`task` of each chunk of range(count), in order, taken as each is free by this process and `workers` - 1
     forked ones: one fork fewer than `in_chunks` (a worker ends up with its own copy of most of the parent's
-    memory, as reference counting writes to it), for tasks whose results are small: they come at the end."""
+    memory, as reference counting writes to it), for tasks whose results are small: they come at the end.
+    `first`: work of this process's own, done before it takes chunks (while the workers take them)."""
     if workers <= 1 or count <= chunk:
+        first()
         return [task(list(range(count)))]
     global _shared
     context = multiprocessing.get_context("fork")
@@ -50,6 +53,7 @@ def shared_chunks(task: Callable[[list[int]], R], count: int, workers: int, chun
     try:
         with context.Pool(workers - 1, initializer=_adopt, initargs=(task,)) as pool:
             theirs = pool.map_async(_drain, range(workers - 1), chunksize=1)
+            first()
             done = dict(_take(task))
             for part in theirs.get():
                 done.update(part)

@@ -68,14 +68,16 @@ class Todo:
 
 
 def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter, graph: Graph, env: Environment,
-                todo: Todo = Todo(), workers: int = 1, last: Made | None = None) -> tuple[int, Made]:
+                todo: Todo = Todo(), workers: int = 1, last: Made | None = None,
+                meanwhile: Callable[[], object] | None = None) -> tuple[int, Made]:
     """Render the pages `todo` names and the feeds and data files into `writer`; the other pages keep the last
     build's files (which `last` describes, when this process made them). Returns the number of HTML pages and
     what this build made. Template errors raise BuildFailed.
 
     With `workers` > 1 and many pages and feeds to make, this process and forked workers make them in chunks
     (`workers.shared_chunks`): the workers inherit the archive, the graph and the compiled templates, and send
-    back only the digests of the files they wrote.
+    back only the digests of the files they wrote. This process first makes the site-wide files and does the
+    caller's `meanwhile` work.
     """
     site = {"title": config.title, "description": config.description, "language": config.language,
             "base_url": config.base_url}
@@ -99,28 +101,32 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
     writer.keep(*feeds.kept)
     job = _Job(root, stale, feeds.queued, archive, config, env, site, writer)
     count = len(stale) + len(feeds.queued)
-    for written, problem in shared_chunks(job.render, count, workers if count >= PARALLEL_FROM else 1, CHUNK):
+
+    def site_wide() -> None:  # this process's own work, done while the workers start on the pages
+        if meanwhile is not None:
+            meanwhile()
+        _write_assets(root, env, writer)
+        data, made.lines = archive_json(archive, last.lines, todo.dirty or ())
+        if data is None:
+            writer.keep("data/archive.json")
+        else:
+            writer.write("data/archive.json", data)
+        made.sitemap = [path for paths, _ in made.plan.values() for path in paths if path.endswith("/") or path == ""]
+        if made.sitemap == last.sitemap:
+            writer.keep("sitemap.xml")
+        else:
+            writer.write("sitemap.xml", sitemap(made.sitemap, config))
+        made.suggestions, files, kept = suggestions(archive, last.suggestions, todo.dirty)
+        for path, text in files.items():
+            writer.write(path, text)
+        writer.keep(*kept)
+
+    for written, problem in shared_chunks(job.render, count, workers if count >= PARALLEL_FROM else 1, CHUNK,
+                                          first=site_wide):
         if problem is not None:
             raise BuildFailed([problem])
         for relative, digest, changed in written:
             writer.record(relative, digest, changed)
-    dirty = todo.dirty or ()
-    _write_assets(root, env, writer)
-    data, made.lines = archive_json(archive, last.lines, dirty)
-    if data is None:
-        writer.keep("data/archive.json")
-    else:
-        writer.write("data/archive.json", data)
-    made.sitemap = [path for paths, _ in made.plan.values() for path in paths if path.endswith("/") or path == ""]
-    if made.sitemap == last.sitemap:
-        writer.keep("sitemap.xml")
-    else:
-        writer.write("sitemap.xml", sitemap(made.sitemap, config))
-    made.suggestions, files, kept = suggestions(archive, last.suggestions, todo.dirty)
-    for path, data in files.items():
-        writer.write(path, data)
-    for path in kept:
-        writer.keep(path)
     return sum(len(paths) for paths, _ in made.plan.values()), made
 
 
