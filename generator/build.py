@@ -100,6 +100,10 @@ class Clock:
         self._last = now
 
 
+class SourceChanged(BuildFailed):
+    """A file read again while rendering (for the annotated source view) is no longer the one parsed."""
+
+
 class NotAnArchive(Exception):
     """Usage error: the folder has no archive.toml."""
 
@@ -288,7 +292,7 @@ class Builder:
             file = None
         text = decode(file)[0] if file is not None and file.digest == doc.digest else None
         if text is None:
-            raise BuildFailed([Loc(doc.path).error("the file changed while the site was being built: build again")])
+            raise SourceChanged([Loc(doc.path).error("the file changed while the site was being built: build again")])
         return text
 
     # ---- the whole build --------------------------------------------------------------------
@@ -298,6 +302,16 @@ class Builder:
         """Build the site; with `keep_search` (and no `search`), the previous site's search index is kept.
         `changed`: the paths (relative to the root) changed since the last build, when a watcher tells; the
         content folders are then not walked again. `recheck`: go through every stage even if nothing changed."""
+        try:
+            return self._build(search, keep_search, changed, recheck)
+        except SourceChanged:  # saved again while it was built: once more, reading what changed
+            try:
+                return self._build(search, keep_search, None, recheck)
+            except SourceChanged as failed:
+                return BuildResult(failed.diagnostics)
+
+    def _build(self, search: bool, keep_search: bool, changed: Collection[str] | None, recheck: bool
+               ) -> BuildResult:
         clock = Clock()
         if not (self.root / CONFIG_FILE).is_file():
             raise NotAnArchive(f"no {CONFIG_FILE} in {self.root}: run inside an archive, or give its folder with -C DIR")
@@ -346,6 +360,8 @@ class Builder:
                                       state.made if state else None, None if state else take_snapshot)
         except BuildFailed as failed:
             writer.discard()
+            if isinstance(failed, SourceChanged):
+                raise
             return BuildResult(sorted(diagnostics + failed.diagnostics), timings=clock.times)
         except BaseException:
             writer.discard()

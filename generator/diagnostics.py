@@ -43,8 +43,11 @@ class BuildFailed(Exception):
     """Raised by a build whose content has errors; carries every diagnostic of the build."""
 
     def __init__(self, diagnostics: list[Diagnostic]):
-        super().__init__(f"{sum(d.severity == 'error' for d in diagnostics)} error(s)")
+        super().__init__(diagnostics)  # its arguments: how it is pickled, raised in a worker process
         self.diagnostics = diagnostics
+
+    def __str__(self) -> str:
+        return f"{sum(d.severity == 'error' for d in self.diagnostics)} error(s)"
 
 
 def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:

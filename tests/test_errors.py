@@ -254,16 +254,30 @@ def test_a_file_gone_before_it_is_read(make_archive) -> None:
         "content/articles/gone.md:1:1: error: cannot read this file: No such file or directory"]
 
 
-def test_a_file_changed_while_the_site_is_built(make_archive, monkeypatch) -> None:
-    """The source view reads the file again: if it no longer is what was parsed, the build stops and says so."""
-    root = make_archive(GOOD)
+def edit_while_rendering(monkeypatch, path: Path, times: int) -> None:
+    """Append a line to the file each time the build starts rendering, the first `times` times."""
     render = build_module.render_site
+    edits = iter(range(times))
 
     def edit_then_render(*args, **kwargs):
-        (root / "content/articles/ok.md").write_text(GOOD["content/articles/ok.md"] + "More.\n")
+        if next(edits, None) is not None:
+            path.write_text(path.read_text() + "More.\n")
         return render(*args, **kwargs)
 
     monkeypatch.setattr(build_module, "render_site", edit_then_render)
+
+
+def test_a_file_saved_while_the_site_is_built_is_read_again(make_archive, monkeypatch) -> None:
+    """The source view reads the file again: when it is no longer what was parsed, the build starts over."""
+    root = make_archive(GOOD)
+    edit_while_rendering(monkeypatch, root / "content/articles/ok.md", 1)
+    result = Builder(root, cache="off").build(search=False)
+    assert result.ok and "More." in (root / "site/articles/ok/index.html").read_text()
+
+
+def test_a_file_that_keeps_changing_while_the_site_is_built(make_archive, monkeypatch) -> None:
+    root = make_archive(GOOD)
+    edit_while_rendering(monkeypatch, root / "content/articles/ok.md", 2)
     result = Builder(root, cache="off").build(search=False)
     assert [str(d) for d in result.diagnostics] == [
         "content/articles/ok.md:1:1: error: the file changed while the site was being built: build again"]

@@ -3,6 +3,7 @@ problems."""
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
 import time
 
@@ -11,6 +12,7 @@ import pytest
 from generator import build as build_module
 from generator import workers as workers_module
 from generator.build import Builder
+from generator.diagnostics import BuildFailed, Loc
 from generator.load import find
 from generator.render import site as render_site
 from generator.write import MARKER
@@ -112,3 +114,26 @@ def test_shared_chunks_are_taken_by_this_process_and_a_worker_and_come_back_in_o
     assert [indexes for _, indexes in results] == [[i] for i in range(40)]
     pids = {pid for pid, _ in results}
     assert os.getpid() in pids and len(pids) == 2
+
+
+def test_a_build_failure_raised_in_a_worker_comes_back_whole():
+    problem = Loc("content/articles/a.md", 3, 4).error("the file changed while the site was being built: build again")
+    for failure in (BuildFailed([problem]), build_module.SourceChanged([problem])):
+        back = pickle.loads(pickle.dumps(failure))
+        assert type(back) is type(failure) and back.diagnostics == [problem] and str(back) == "1 error(s)"
+
+
+def test_a_file_saved_while_workers_render_is_read_again(everything_in_workers, tmp_path, monkeypatch):
+    root = tmp_path / "archive"
+    shutil.copytree(SITES / "basic", root, ignore=shutil.ignore_patterns("expected", ".archive-cache"))
+    edited = root / "content" / "articles" / "2021" / "harbour.md"
+    render, edits = build_module.render_site, iter([1])
+
+    def edit_then_render(*args, **kwargs):
+        if next(edits, None):
+            edited.write_text(edited.read_text() + "\nSaved again.\n")
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(build_module, "render_site", edit_then_render)
+    assert build(root, tmp_path / "site", 2).ok
+    assert "Saved again." in (tmp_path / "site" / "articles" / "harbour" / "index.html").read_text()
