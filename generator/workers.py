@@ -22,9 +22,12 @@ def in_chunks(task: Callable[[list[int]], R], count: int, workers: int, chunk: i
     if workers <= 1 or count <= chunk:
         yield task(list(range(count)))
         return
-    chunks = [list(range(start, min(start + chunk, count))) for start in range(0, count, chunk)]
     with multiprocessing.get_context("fork").Pool(workers, initializer=_adopt, initargs=(task,)) as pool:
-        yield from pool.imap(_run, chunks)
+        yield from pool.imap(_run, _chunks(count, chunk))
+
+
+def _chunks(count: int, chunk: int) -> list[list[int]]:
+    return [list(range(start, min(start + chunk, count))) for start in range(0, count, chunk)]
 
 
 def _adopt(task: Callable[[list[int]], object]) -> None:
@@ -48,7 +51,7 @@ def shared_chunks(task: Callable[[list[int]], R], count: int, workers: int, chun
         return [task(list(range(count)))]
     global _shared
     context = multiprocessing.get_context("fork")
-    chunks = [list(range(start, min(start + chunk, count))) for start in range(0, count, chunk)]
+    chunks = _chunks(count, chunk)
     _shared = (chunks, context.Value("i", 0))
     try:
         with context.Pool(workers - 1, initializer=_adopt, initargs=(task,)) as pool:

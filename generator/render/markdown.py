@@ -5,11 +5,12 @@ resolved to and a claim's tag with its claimant, stance and statement.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 from markupsafe import escape
 
 from ..ids import make_id, ref_key
-from ..model import Archive, Entity
+from ..model import Archive, ClaimSpan, Entity
 from ..parse.annotations import Collected
 from ..parse.body import HOLE, body_renderer, prerender
 from ..parse.positions import LineMap
@@ -22,7 +23,7 @@ class Links:
 
     archive: Archive | None
     page: str
-    doc_claims: tuple = ()
+    doc_claims: Sequence[ClaimSpan] = ()  # the body's claims, by the index its claim tags hold
 
     def entity(self, ref: str) -> tuple[str, str, str]:
         """(url, name, type) of the entity a reference names."""
@@ -65,4 +66,4 @@ def render_markdown(text: str) -> str:
     """One piece of Markdown, with annotations, rendered as article bodies are, against an empty archive."""
     found = Collected("<markdown>", LineMap(text))
     tokens = body_renderer().parse(text, {"annotations": found})
-    return fill(prerender(tokens, found.claims), Links(None, "", tuple(found.claims)))
+    return fill(prerender(tokens, found.claims), Links(None, "", found.claims))

@@ -107,8 +107,7 @@ class Graph:
     def body(self, doc: Document | None, page: str) -> Markup:
         if doc is None:
             return Markup("")
-        claims = tuple(doc.claims) if doc.kind == "article" else ()  # as `parse_file` rendered it
-        return Markup(fill(doc.body, Links(self.archive, page, claims)))
+        return Markup(fill(doc.body, Links(self.archive, page, doc.claims)))
 
     def entity(self, eid: str | None) -> Entity | None:
         return self.archive.entities.get(eid) if eid else None
