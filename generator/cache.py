@@ -36,6 +36,7 @@ class Cache:
                 return
             self.db = sqlite3.connect(folder / "cache.sqlite", isolation_level=None, check_same_thread=False)
             self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")  # no fsync per commit: a power cut may cost a build's parses, never consistency
             self.db.execute("CREATE TABLE IF NOT EXISTS parsed (path TEXT, digest TEXT, data BLOB,"
                             " PRIMARY KEY (path, digest))")
             self.db.execute("CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, data BLOB)")
@@ -70,6 +71,9 @@ class Cache:
         except sqlite3.Error:
             return {}
         return found
+
+    def holds_parses(self) -> bool:
+        return self._one("SELECT 1 FROM parsed LIMIT 1", ()) is not None
 
     def add_parsed(self, entries: dict[tuple[str, str], bytes]) -> None:
         """Add parses, pickled, by (path, digest)."""

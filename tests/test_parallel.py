@@ -104,6 +104,22 @@ def test_parses_made_in_workers_are_cached_for_the_next_build(everything_in_work
     assert parsed == ["content/articles/2021/harbour.md"]
 
 
+def test_a_first_build_reads_each_file_once(tmp_path, monkeypatch):
+    """With no parse to look up, a file is read only where it is parsed, not once more for its digest."""
+    root = tmp_path / "archive"
+    shutil.copytree(SITES / "basic", root, ignore=shutil.ignore_patterns("expected", ".archive-cache"))
+    reads = []
+    read = build_module.read
+    monkeypatch.setattr(build_module, "read", lambda root, found: reads.append(found.path) or read(root, found))
+    assert Builder(root).build(search=False).ok
+    assert sorted(reads) == sorted(f.path for f in find(root)[0])
+    edited = root / "content" / "articles" / "2021" / "harbour.md"
+    edited.write_text(edited.read_text() + "\nOne more line.\n")
+    reads.clear()
+    assert Builder(root).build(search=False).ok  # read for its digest (the cache may hold its parse), then parsed
+    assert reads == ["content/articles/2021/harbour.md"] * 2
+
+
 def slow_chunk(indexes):
     time.sleep(0.01)
     return os.getpid(), indexes

@@ -98,6 +98,7 @@ def serve(root: Path, out: Path | None, host: str, port: int, *, strict: bool = 
         raise ServeFailed(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from exc
     builder = Builder(root, site, strict=strict)
     builder.autosave = False  # the cache is saved once, on the way out: a rebuild should not wait for it
+    builder.lives_on = True
     result = builder.build()
     lines = _report(result)
     if not result.ok:
