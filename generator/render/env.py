@@ -11,6 +11,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from ..model import Excerpt, content_digest
+from .fragments import FragmentCache
 from .urls import page_path, relative
 
 
@@ -53,7 +54,7 @@ def make_env(root: Path) -> Environment:
     own = root / "templates"
     loaders = [FileSystemLoader(own)] if own.is_dir() else []
     env = Environment(loader=ChoiceLoader([*loaders, FileSystemLoader(builtin_theme())]), autoescape=True,
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, extensions=[FragmentCache])
     env.globals.update(url=url, link=link)
     env.filters.update(excerpt=excerpt_html, human_date=human_date)
     return env
