@@ -14,6 +14,11 @@ from pygments.util import ClassNotFound
 LIGHT_STYLE, DARK_STYLE = "friendly", "monokai"
 
 
+# Plain text, tried first because it is most of a file (each rule tried before the one that matches costs a
+# regex match): these match nothing that the rules after them would make another token of.
+PLAIN_FIRST = [(r"(?!^(?:~{3}|#{1,6}[ \t]|[ \t]*\{))[^\[\]{`\n]+", Text), (r"\n", Text)]
+
+
 class AnnotatedMarkdownLexer(RegexLexer):
     """Our file format: YAML front matter, then Markdown with `[[mentions]]`, `{claim=...}` and notes.
 
@@ -26,6 +31,7 @@ class AnnotatedMarkdownLexer(RegexLexer):
     tokens = {
         "root": [
             (r"\A---\n", Punctuation, "front"),
+            *PLAIN_FIRST,
             (r"^(`{3,}|~{3,})[^\n]*\n(?:.*\n)*?\1[ \t]*$\n?", String.Backtick),
             (r"^#{1,6}[ \t][^\n]*\n", Generic.Heading),
             (r"^[ \t]*\{[^{}\n]*\}[ \t]*\n", Keyword),
