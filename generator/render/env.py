@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 import uuid
 from pathlib import Path
 from typing import Iterable
@@ -42,6 +43,7 @@ def excerpt_html(excerpt: Excerpt) -> Markup:
     return Markup(f"{escape(s[:excerpt.start])}<mark>{escape(s[excerpt.start:excerpt.end])}</mark>{escape(s[excerpt.end:])}")
 
 
+@lru_cache(maxsize=4096)  # a date is shown on many pages (every list that holds its article), strftime is slow
 def human_date(value: date | datetime | str | None) -> str:
     if value is None:
         return ""
