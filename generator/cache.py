@@ -36,7 +36,8 @@ class Cache:
                 return
             self.db = sqlite3.connect(folder / "cache.sqlite", isolation_level=None, check_same_thread=False)
             self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")  # no fsync per commit: a power cut may cost a build's parses, never consistency
+            # no fsync at every commit: a power cut may lose the last parses, never the file's consistency
+            self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("CREATE TABLE IF NOT EXISTS parsed (path TEXT, digest TEXT, data BLOB,"
                             " PRIMARY KEY (path, digest))")
             self.db.execute("CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, data BLOB)")
