@@ -56,7 +56,8 @@ def make_env(root: Path) -> Environment:
     own = root / "templates"
     loaders = [FileSystemLoader(own)] if own.is_dir() else []
     env = Environment(loader=ChoiceLoader([*loaders, FileSystemLoader(builtin_theme())]), autoescape=True,
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, extensions=[FragmentCache])
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, extensions=[FragmentCache],
+                      auto_reload=False)  # a changed template file gets a new environment (Builder.env_key)
     env.globals.update(url=url, link=link)
     env.filters.update(excerpt=excerpt_html, human_date=human_date)
     return env
