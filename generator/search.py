@@ -18,12 +18,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shutil
+import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Awaitable, TypeVar
+from typing import IO, Awaitable, TypeVar
 
-from pagefind.index import IndexConfig, PagefindIndex
+from pagefind.index import IndexConfig
+from pagefind.service import PagefindService
 
 from .render.urls import output_file, page_path
 from .write import BUNDLE
@@ -46,32 +48,54 @@ class SearchCancelled(Exception):
     """The caller asked to stop (`serve` does when a rebuild starts: the index would be out of date)."""
 
 
+class _Service(PagefindService):
+    """Pagefind's service with what the Pagefind process logs kept apart from its answers: the library reads
+    both from one pipe, and a line logged there breaks the reading of the next answer (seen as 'Invalid
+    base64-encoded string' now and then)."""
+
+    def __init__(self, log: IO[bytes]):
+        super().__init__()
+        self.log = log
+
+    async def launch(self) -> _Service:
+        self._backend = await asyncio.create_subprocess_exec(
+            self._bin, "--service", stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stderr=self.log, limit=2**21)  # the library's limit: a smaller one hangs on large answers
+        self._poll_task = self._loop.create_task(self._wait_for_responses())
+        return self
+
+
 async def _index(site: Path, language: str, output: Path, cancel: threading.Event | None) -> int:
     config = IndexConfig(output_path=str(output), force_language=language, exclude_selectors=EXCLUDE)
-    index = PagefindIndex(config=config)
-    cancelled = False
-    try:
-        await _answered(index, index.__aenter__(), cancel)
-        result = await _answered(index, index.add_directory(str(site), glob=PAGES), cancel)
-        await _answered(index, index.write_files(), cancel)
-    except SearchCancelled:
-        cancelled = True
-        raise
-    finally:
-        service = index._service
-        if service is not None and cancelled:  # now: closing would wait for the answers first
-            if service._poll_task is not None:
+    with tempfile.TemporaryFile() as log:
+        service = _Service(log)
+        stopped = True  # unless it answers every request: then it is closed, else killed at once
+        try:
+            await _answered(service, service.launch(), cancel)
+            index = await _answered(service, service.create_index(config), cancel)
+            result = await _answered(service, index.add_directory(str(site), glob=PAGES), cancel)
+            await _answered(service, index.write_files(), cancel)
+            stopped = False
+        except SearchCancelled:
+            raise
+        except Exception as exc:  # with the last thing the process logged, which says more than "Connection lost"
+            log.seek(0)
+            said = log.read().decode("utf-8", "replace").strip().splitlines()[-1:]
+            raise RuntimeError(f"{exc}" + "".join(f" (Pagefind: {line})" for line in said)) from exc
+        finally:
+            backend = getattr(service, "_backend", None)  # None: it did not start
+            if backend is not None and stopped:  # closing would wait for answers that will not come
                 service._poll_task.cancel()
-            with contextlib.suppress(ProcessLookupError):
-                service._backend.kill()
-            await service._backend.wait()
-        elif service is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(service.close(), timeout=10)
+                with contextlib.suppress(ProcessLookupError):
+                    backend.kill()
+                await backend.wait()
+            elif backend is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(service.close(), timeout=10)
     return int(result.get("page_count", 0))
 
 
-async def _answered(index: PagefindIndex, request: Awaitable[T], cancel: threading.Event | None) -> T:
+async def _answered(service: _Service, request: Awaitable[T], cancel: threading.Event | None) -> T:
     """A request to the Pagefind process, or an error if that process stops answering: its library reads the
     answers in a task of its own, and when that task dies (the process crashed or exited) the request would
     wait forever; seen as a build that never ended."""
@@ -83,7 +107,7 @@ async def _answered(index: PagefindIndex, request: Awaitable[T], cancel: threadi
         if cancel is not None and cancel.is_set():
             work.cancel()
             raise SearchCancelled()
-        reader = getattr(index._service, "_poll_task", None)
+        reader = getattr(service, "_poll_task", None)
         if reader is not None and reader.done():
             work.cancel()
             raise RuntimeError("the Pagefind process stopped answering")
