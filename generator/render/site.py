@@ -52,7 +52,7 @@ class Made:
     lines: dict[str, bytes] = field(default_factory=dict)  # archive.json's line of each record
     plan: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)  # key -> paths, files
     sitemap: list[str] = field(default_factory=list)  # its page paths
-    feeds: dict[str, bytes] = field(default_factory=dict)  # feed file -> digest of what it shows
+    feeds: dict[str, str] = field(default_factory=dict)  # feed file -> digest of what it shows
     suggestions: Suggestions | None = None
 
 
@@ -90,17 +90,16 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
             stale.append(page)
         else:
             writer.keep(output_file(page.path))
-    feeds = _Feeds(archive, last.feeds, made.feeds)
-    feeds.plan("feed.xml", archive.articles, config.title)
     # every entity has its feed, even before anything mentions it: a reader can subscribe to be told when it is
     stale_entities = {page.key[2:] for page in stale if page.key.startswith("e:")}
-    for eid in stale_entities:
-        feeds.plan(page_path("entity", eid) + "feed.xml", [archive.by_slug[s] for s in archive.entity_articles[eid]],
-                   f"{config.title}: {archive.entities[eid].name}")
-    feeds.keep([page_path("entity", eid) + "feed.xml" for eid in archive.entities if eid not in stale_entities])
-    writer.keep(*feeds.kept)
-    job = _Job(root, stale, feeds.queued, archive, config, env, site, writer)
-    count = len(stale) + len(feeds.queued)
+    feeds = [Feed("feed.xml", None, config.title)] + [
+        Feed(page_path("entity", eid) + "feed.xml", eid, f"{config.title}: {archive.entities[eid].name}")
+        for eid in stale_entities]
+    kept = [page_path("entity", eid) + "feed.xml" for eid in archive.entities if eid not in stale_entities]
+    writer.keep(*kept)  # with what they show, when this process made them
+    made.feeds.update((path, last.feeds[path]) for path in kept if path in last.feeds)
+    job = _Job(root, stale, feeds, last.feeds, archive, config, env, site, writer)
+    count = len(stale) + len(feeds)
 
     def site_wide() -> None:  # this process's own work, done while the workers start on the pages
         if meanwhile is not None:
@@ -121,12 +120,16 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
             writer.write(path, text)
         writer.keep(*kept)
 
-    for written, problem in shared_chunks(job.render, count, workers if count >= PARALLEL_FROM else 1, CHUNK,
-                                          first=site_wide):
+    for written, shown, problem in shared_chunks(job.render, count, workers if count >= PARALLEL_FROM else 1, CHUNK,
+                                                 first=site_wide):
         if problem is not None:
             raise BuildFailed([problem])
         for relative, digest, changed in written:
             writer.record(relative, digest, changed)
+        for path, digest, kept in shown:
+            made.feeds[path] = digest
+            if kept:
+                writer.keep(path)
     return sum(len(paths) for paths, _ in made.plan.values()), made
 
 
@@ -152,35 +155,17 @@ def _plan(archive: Archive, graph: Graph, config: Config, todo: Todo, last: Made
 
 class Feed(NamedTuple):
     path: str
-    articles: list[Article]  # as it shows them, newest first
+    entity: str | None  # whose mentions it shows; None: every article
     title: str
 
 
-@dataclass
-class _Feeds:
-    """Atom feeds, made again only when what they show changed."""
-
-    archive: Archive
-    last: dict[str, bytes]
-    made: dict[str, bytes]
-    queued: list[Feed] = field(default_factory=list)  # to make
-    kept: list[str] = field(default_factory=list)  # as the last build made them
-
-    def plan(self, path: str, articles: list[Article], title: str) -> None:
-        newest = newest_first(articles)
-        shown = content_digest(repr((title, [(a.slug, a.title, a.date, a.summary, a.authors) for a in newest],
-                                     [self.archive.entities[e].name for a in newest for e in a.authors])).encode())
-        self.made[path] = shown
-        if self.last.get(path) == shown:
-            self.kept.append(path)
-        else:
-            self.queued.append(Feed(path, newest, title))
-
-    def keep(self, paths: list[str]) -> None:
-        """Feeds not planned again."""
-        last = self.last
-        self.made.update((path, last[path]) for path in paths if path in last)
-        self.kept += paths
+def _shown(archive: Archive, feed: Feed) -> tuple[list[Article], str]:
+    """The articles a feed shows, newest first, and a digest of what it shows of them."""
+    articles = archive.articles if feed.entity is None else [
+        archive.by_slug[slug] for slug in archive.entity_articles[feed.entity]]
+    newest = newest_first(articles)
+    return newest, content_digest(repr((feed.title, [(a.slug, a.title, a.date, a.summary, a.authors) for a in newest],
+                                        [archive.entities[e].name for a in newest for e in a.authors])).encode())
 
 
 PARALLEL_FROM = 2_000  # pages and feeds: below this, starting workers costs more than it saves
@@ -192,15 +177,18 @@ class _Job:
     root: Path
     pages: list[Page]
     feeds: list[Feed]  # made after the pages, in the same chunks
+    last_feeds: dict[str, str]  # feed file -> digest of what it showed, as the last build made it
     archive: Archive
     config: Config
     env: Environment
     site: dict[str, str]
     writer: SiteWriter
 
-    def render(self, indexes: list[int]) -> tuple[list[tuple[str, str, bool]], Diagnostic | None]:
-        """Render and write these pages and feeds; the files written, or the template problem that stopped it."""
-        written = []
+    def render(self, indexes: list[int]) -> tuple[list[tuple[str, str, bool]], list[tuple[str, str, bool]],
+                                                   Diagnostic | None]:
+        """Render and write these pages and feeds. Returns the files written; each feed's digest of what it
+        shows, and whether it shows what it did (then its file is kept); or the template problem that stopped it."""
+        written, shown = [], []
         pages = self.pages
         try:
             for i in indexes:
@@ -213,15 +201,19 @@ class _Job:
                 else:
                     feed = self.feeds[i - len(pages)]
                     relative = feed.path
-                    data = atom(self.archive, self.config, feed.articles, feed.path, feed.title)
-                digest, changed = self.writer.store(relative, data)
-                written.append((relative, digest, changed))
+                    newest, digest = _shown(self.archive, feed)
+                    same = self.last_feeds.get(relative) == digest
+                    shown.append((relative, digest, same))
+                    if same:
+                        continue
+                    data = atom(self.archive, self.config, newest, relative, feed.title)
+                written.append((relative, *self.writer.store(relative, data)))
         except Exception as exc:  # an archive's own template can fail in any way; report it at its line
             problem = _template_error(exc, self.root)
             if problem is None:
                 raise
-            return written, problem
-        return written, None
+            return written, shown, problem
+        return written, shown, None
 
 
 def _write_assets(root: Path, env: Environment, writer: SiteWriter) -> None:
