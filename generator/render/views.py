@@ -84,7 +84,7 @@ class Graph:
 
     archive: Archive
     read: Callable[[Document], str]  # a document's text, read again from its file (documents do not keep it)
-    claims_by: dict[str, list[str]] = field(default_factory=dict)
+    claims_by: dict[str, dict[str, None]] = field(default_factory=dict)  # entity -> the claims it makes, in order
     claims_about: dict[str, list[str]] = field(default_factory=dict)
     resting_on: dict[str, list[Appearance]] = field(default_factory=dict)
     related_back: dict[str, set[str]] = field(default_factory=dict)
@@ -99,8 +99,8 @@ class Graph:
             for other in claim.related:
                 self.related_back.setdefault(other, set()).add(claim.id)
             for appearance in claim.appearances:
-                if appearance.by and claim.id not in self.claims_by.get(appearance.by, []):
-                    self.claims_by.setdefault(appearance.by, []).append(claim.id)
+                if appearance.by:
+                    self.claims_by.setdefault(appearance.by, {})[claim.id] = None
                 if appearance.source:
                     self.resting_on.setdefault(appearance.source, []).append(appearance)
 
