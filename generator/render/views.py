@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import chain, groupby
-from typing import Callable, Sequence, TypeVar, overload
+from typing import Callable, NamedTuple, Sequence, TypeVar, overload
 
 from markupsafe import Markup
 
@@ -38,8 +38,7 @@ def ranked(counts: Counter[str], limit: int) -> tuple[list[tuple[str, int]], int
     return heapq.nsmallest(limit, counts.items(), key=lambda kv: (-kv[1], kv[0])), max(0, len(counts) - limit)
 
 
-@dataclass(frozen=True, slots=True)
-class Mention:
+class Mention(NamedTuple):  # a tuple: made for every row of every entity page, and unpacked by the template
     article: Article
     excerpt: Excerpt | None
 
