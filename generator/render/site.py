@@ -95,9 +95,9 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
     feeds = [Feed("feed.xml", None, config.title)] + [
         Feed(page_path("entity", eid) + "feed.xml", eid, f"{config.title}: {archive.entities[eid].name}")
         for eid in stale_entities]
-    kept = [page_path("entity", eid) + "feed.xml" for eid in archive.entities if eid not in stale_entities]
-    writer.keep(*kept)  # with what they show, when this process made them
-    made.feeds.update((path, last.feeds[path]) for path in kept if path in last.feeds)
+    unplanned = [page_path("entity", eid) + "feed.xml" for eid in archive.entities if eid not in stale_entities]
+    writer.keep(*unplanned)  # with what they show, when this process made them
+    made.feeds.update((path, last.feeds[path]) for path in unplanned if path in last.feeds)
     job = _Job(root, stale, feeds, last.feeds, archive, config, env, site, writer)
     count = len(stale) + len(feeds)
 
@@ -126,9 +126,9 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
             raise BuildFailed([problem])
         for relative, digest, changed in written:
             writer.record(relative, digest, changed)
-        for path, digest, kept in shown:
+        for path, digest, same in shown:
             made.feeds[path] = digest
-            if kept:
+            if same:
                 writer.keep(path)
     return sum(len(paths) for paths, _ in made.plan.values()), made
 
