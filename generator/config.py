@@ -23,6 +23,9 @@ class Config:
 
 _TYPES: dict[str, type] = {"title": str, "base_url": str, "language": str, "description": str,
                            "per_page": int}
+# BCP 47's shape (a language, then subtags: script, region, variants). Pagefind, given anything else as the
+# language of the index, can crash while naming its files.
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*\Z")
 _TYPE_NAMES = {str: "text", int: "a whole number", bool: "true or false"}
 
 
@@ -69,6 +72,11 @@ def load_config(root: Path) -> tuple[Config, list[Diagnostic]]:
     if values.get("per_page", 1) < 1:
         problems.append(_key_loc(text, "per_page").error("'per_page' must be at least 1"))
         values.pop("per_page")
+    if not _LANGUAGE_TAG.match(values.get("language", "en")):
+        problems.append(_key_loc(text, "language").error(
+            "'language' must be a language tag such as 'en', 'fr' or 'pt-BR' (the pages' lang, and the words' "
+            "stemming in search)"))
+        values.pop("language")
     base = values.get("base_url", "")
     if base and not re.match(r"^https?://", base):
         problems.append(_key_loc(text, "base_url").error("'base_url' must start with http:// or https://"))

@@ -80,8 +80,8 @@ async def _index(site: Path, language: str, output: Path, cancel: threading.Even
             raise
         except Exception as exc:  # with the last thing the process logged, which says more than "Connection lost"
             log.seek(0)
-            said = log.read().decode("utf-8", "replace").strip().splitlines()[-1:]
-            raise RuntimeError(f"{exc}" + "".join(f" (Pagefind: {line})" for line in said)) from exc
+            said = _last_words(log.read().decode("utf-8", "replace").strip().splitlines())
+            raise RuntimeError(f"{exc} (Pagefind: {said})" if said else str(exc)) from exc
         finally:
             backend = getattr(service, "_backend", None)  # None: it did not start
             if backend is not None and stopped:  # closing would wait for answers that will not come
@@ -93,6 +93,15 @@ async def _index(site: Path, language: str, output: Path, cancel: threading.Even
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(service.close(), timeout=10)
     return int(result.get("page_count", 0))
+
+
+def _last_words(lines: list[str]) -> str:
+    """What the Pagefind process logged last; when it crashed, where and why (a Rust panic's first two lines:
+    the notes about backtraces after them say nothing to an editor)."""
+    for i, line in enumerate(lines):
+        if " panicked at " in line:
+            return " ".join(lines[i:i + 2])
+    return lines[-1] if lines else ""
 
 
 async def _answered(service: _Service, request: Awaitable[T], cancel: threading.Event | None) -> T:

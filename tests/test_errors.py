@@ -523,6 +523,8 @@ CONFIG_ERRORS = {
     "invalid-toml": ('title = Test archive\n', "archive.toml:1:9: error: invalid TOML: Invalid value"),
     "duplicate-setting": ('title = "a"\ntitle = "b"\n', "archive.toml:2:12: error: invalid TOML: Cannot overwrite a value"),
     "not-text": ('title = "T"\nlanguage = 3\n', "archive.toml:2:1: error: 'language' must be text"),
+    "language-tag": ('language = "English"\n', "archive.toml:1:1: error: 'language' must be a language tag such as "
+                     "'en', 'fr' or 'pt-BR' (the pages' lang, and the words' stemming in search)"),
     "not-a-number": ('title = "T"\nper_page = "ten"\n', "archive.toml:2:1: error: 'per_page' must be a whole number"),
     "not-a-number-but-a-flag": ('per_page = true\n', "archive.toml:1:1: error: 'per_page' must be a whole number"),
     "per-page-zero": ('title = "T"\n  per_page = 0\n', "archive.toml:2:3: error: 'per_page' must be at least 1"),

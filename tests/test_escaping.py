@@ -145,7 +145,7 @@ Notes with <script>alert(1)</script>.
 CONFIG = f"""\
 title = '''{hostile("site title")}'''
 description = '''{IMG} {QUOTE}'''
-language = '''en"><script>alert(1)</script>'''
+language = "pt-BR"
 base_url = "https://example.org/archive/"
 """
 
@@ -302,7 +302,7 @@ def test_values_are_text_in_their_places(site):
     assert pages["sources/record-src/index.html"].text("h1") == hostile("record source title")
     assert pages["sources/local-src/index.html"].text("h1") == hostile("local source title")
     assert f"{IMG} {QUOTE}" in pages["index.html"].attr_values("content")
-    assert pages["index.html"].attr_values("lang") == ['en"><script>alert(1)</script>']
+    assert pages["index.html"].attr_values("lang") == ["pt-BR"]  # (anything but a language tag is refused)
 
 
 def test_archive_json_holds_the_strings_verbatim(site):

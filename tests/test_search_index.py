@@ -36,3 +36,12 @@ def test_when_pagefind_dies_the_error_says_what_it_said(site, tmp_path, monkeypa
     pagefind_that(tmp_path, monkeypatch, 'echo "out of memory" >&2\nexit 3')
     with pytest.raises(SearchFailed, match=r"\(Pagefind: out of memory\)$"):
         index_site(site, "en", tmp_path / "bundle")
+
+
+def test_when_pagefind_crashes_the_error_says_where_and_why(site, tmp_path, monkeypatch):
+    panic = ("thread 'main' (7) panicked at pagefind/src/index/mod.rs:530:32:\nbyte index 37 is out of bounds\n"
+             "stack backtrace:\nnote: Some details are omitted, run with RUST_BACKTRACE=full for a verbose backtrace.")
+    pagefind_that(tmp_path, monkeypatch, f'printf "{panic}" >&2\nexit 101')
+    with pytest.raises(SearchFailed, match=r"\(Pagefind: thread 'main' \(7\) panicked at pagefind/src/index/mod.rs:530:32: "
+                                           r"byte index 37 is out of bounds\)$"):
+        index_site(site, "en", tmp_path / "bundle")
