@@ -5,11 +5,11 @@ show of it (`full`), a digest of what other pages show of it (`summary`: name, t
 records its pages show (`shows`). Between two builds:
 
 - a record whose `full` digest changed is stale, and so are the records whose pages list it with its details
-  when those details (`listed`) changed too: an article's entities (the sentence of the mention), claims (the
-  wording) and sources (the citers), and a claim's entities and sources (the counts of its appearances) and
-  related claims (which list it back); where the list did not move (an edit that changed neither the
-  article's date nor what it links), only the page listing the article is, and the first page (with the
-  counts) when what it counts of the article changed;
+  when those details (`listed`) changed too: an article's entities (the sentence of the mention), claims (its
+  title and date: the wording there is the claim's own) and sources (the citers), and a claim's entities and
+  sources (the counts of its appearances) and related claims (which list it back); where the list did not
+  move (an edit that changed neither the article's date nor what it links), only the page listing the article
+  is, and the first page (with the counts) when what it counts of the article changed;
 - a record whose `summary` changed makes stale every page that names it: the records it shows and that show
   it, in both builds (removing a mention must update the old entity's page), the entities mentioned beside an
   entity, and an article's neighbours (previous/next links).
@@ -40,10 +40,11 @@ def _digest(value: object) -> bytes:
 class Snapshot:
     full: dict[Key, bytes] = field(default_factory=dict)
     summary: dict[Key, bytes] = field(default_factory=dict)
-    # of articles and claims: what the pages listing them show, as a digest of all of it and one of what the
-    # first pages of those lists count (an edit of an article's text that changes neither makes only the
-    # article's own pages stale; one that changes only its row, the page listing it)
-    listed: dict[Key, tuple[bytes, bytes]] = field(default_factory=dict)
+    # of articles and claims: what the pages listing them show, as a digest of all of it, one of what the
+    # first pages of those lists count, and one of what a claim's pages show of an article beside the claim's
+    # own wording (an edit of an article's text that changes none makes only the article's own pages stale;
+    # one that changes only its row, the page listing it)
+    listed: dict[Key, tuple[bytes, bytes, bytes]] = field(default_factory=dict)
     shows: dict[Key, tuple[Key, ...]] = field(default_factory=dict)
     order: tuple[str, ...] = ()  # article slugs, by date
 
@@ -81,8 +82,9 @@ def snapshot(archive: Archive, previous: Snapshot | None = None, touched: set[Ke
     return snap
 
 
-# summary digest, full digest, what its pages show, digests of what the pages listing it show and count
-Record = tuple[bytes, bytes, tuple[Key, ...], tuple[bytes, bytes] | None]
+# summary digest, full digest, what its pages show, digests of what the pages listing it show and count and
+# what a claim's pages show of it
+Record = tuple[bytes, bytes, tuple[Key, ...], tuple[bytes, bytes, bytes] | None]
 
 
 def _article(archive: Archive, slug: str) -> Record | None:
@@ -96,7 +98,8 @@ def _article(archive: Archive, slug: str) -> Record | None:
     listed = (summary, counted, a.claims, a.sources, sorted(a.first_mentions.items()),
               [(x.text, x.stance, x.excerpt) for x in a.appearances])
     return _digest(summary), _digest(full), (*("e:" + e for e in a.entities), *("c:" + c for c in a.claims),
-                                             *("s:" + s for s in a.sources)), (_digest(listed), _digest(counted))
+                                             *("s:" + s for s in a.sources)), (_digest(listed), _digest(counted),
+                                                                               _digest((a.title, a.date)))
 
 
 def _entity(archive: Archive, eid: str) -> Record | None:
@@ -118,7 +121,7 @@ def _claim(archive: Archive, cid: str) -> Record | None:
     shown = chain(("e:" + e for e in c.about), ("c:" + r for r in c.related), _mentioned(archive, c.doc),
                   *(("a:" + x.article, "e:" + (x.by or ""), "s:" + (x.source or "")) for x in c.appearances))
     listed = _digest((summary, c.about, c.related, [(x.by, x.source) for x in c.appearances]))  # as others show it
-    return _digest(summary), _digest(full), tuple(k for k in dict.fromkeys(shown) if len(k) > 2), (listed, listed)
+    return _digest(summary), _digest(full), tuple(k for k in dict.fromkeys(shown) if len(k) > 2), (listed,) * 3
 
 
 def _source(archive: Archive, sid: str) -> Record | None:
@@ -171,7 +174,8 @@ def stale(old: Snapshot, new: Snapshot, candidates: Collection[Key] | None = Non
     for key in changed:
         if key in old.listed and old.listed[key] == new.listed.get(key):
             continue  # no page lists it differently
-        counted = key not in old.listed or old.listed[key][1] != new.listed.get(key, (b"", b""))[1]
+        counted = key not in old.listed or old.listed[key][1] != new.listed.get(key, (b"",) * 3)[1]
+        cited = key not in old.listed or old.listed[key][2] != new.listed.get(key, (b"",) * 3)[2]
         spread = _FULL_SPREAD[key[0]]
         was, now = set(old.shows.get(key, ())), set(new.shows.get(key, ()))
         for target in was | now:
@@ -181,6 +185,8 @@ def stale(old: Snapshot, new: Snapshot, candidates: Collection[Key] | None = Non
                 records.add(target)
             elif key[0] == "c":  # an entity's or a source's first page lists the claim, with counts
                 counts.add(target)
+            elif target[0] == "c" and target in was and target in now and not cited:
+                continue  # the claim's pages show only the article's title and date and the claim's own wording
             elif target[0] != "c" and target in was and target in now and not moved:
                 rows[target].add(key[2:])  # the article keeps its place in the target's list: only its row changed
                 if counted:

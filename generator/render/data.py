@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass, field
 from datetime import datetime, time, timezone
+from itertools import chain, filterfalse, repeat
+from operator import attrgetter
 from typing import Any, Callable, Collection, Iterable
 from xml.sax.saxutils import escape
 
@@ -19,41 +22,56 @@ FEED_LENGTH = 50
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def archive_json(archive: Archive, known: dict[str, bytes] | None = None, dirty: Collection[str] = ()
-                 ) -> tuple[list[bytes] | None, dict[str, bytes]]:
+@dataclass
+class Lines:
+    """archive.json's lines by record key ("a:<slug>", "e:<id>", ...), and the keys in the file's order."""
+
+    by_key: dict[str, bytes] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)
+
+
+def archive_json(archive: Archive, known: Lines | None = None, dirty: Collection[str] = ()
+                 ) -> tuple[list[bytes] | None, Lines]:
     """The cross-reference graph, with exactly the keys and orderings of the output contract, as the parts of
-    the file (its lines, which are never joined: at 100,000 articles the file is 260 MB) and its lines by
-    record; None instead of the parts when they would make the file of the `known` lines.
+    the file (its lines, which are never joined: at 100,000 articles the file is 260 MB) and its lines; None
+    instead of the parts when they would make the `known` file.
 
     One record a line: a diff between two exports shows the records that changed, and Python's C encoder
-    (which pretty-printing would bypass) writes it in a fraction of the time. `known`: the last export's lines
-    by record key ("a:<slug>", "e:<id>", ...); of those, only the `dirty` records' are made again.
+    (which pretty-printing would bypass) writes it in a fraction of the time. `known`: the last export's
+    lines; of those, only the `dirty` records' are made again. (The passes over every record are in C: an edit
+    in a large archive makes a few lines again out of tens of thousands.)
     """
     dump = json.JSONEncoder(ensure_ascii=False).encode
-    known = known or {}
-    lines: dict[str, bytes] = {}
-    same = bool(known)
+    known = known or Lines()
+    lines = Lines(dict(known.by_key))
+    same = bool(known.order)
+    keyed = []
+    for name, kind, ids, record, row in _LISTS:
+        keys = list(map(kind.__add__, ids(archive)))
+        again = [key for key in dirty if key.startswith(kind)] + list(filterfalse(lines.by_key.__contains__, keys))
+        for key in again:
+            found = record(archive, key[len(kind):])
+            if found is None:  # removed
+                lines.by_key.pop(key, None)
+                continue
+            line = dump(row(archive, found)).encode()
+            same = same and line == known.by_key.get(key)
+            lines.by_key[key] = line
+        keyed.append((name, keys))
+        lines.order += keys
+    if len(lines.by_key) != len(lines.order):  # records went away
+        lines.by_key = {key: lines.by_key[key] for key in lines.order}
+    if same and lines.order == known.order:
+        return None, lines
     parts = [b'{"version": 1,\n']
-    for i, (name, kind, records, row) in enumerate(_LISTS):
-        made: list[bytes] = []
-        for key, record in records(archive):
-            key = kind + key
-            line = known.get(key) if key not in dirty else None
-            if line is None:
-                line = dump(row(archive, record)).encode()
-                same = same and line == known.get(key)
-            lines[key] = line
-            made.append(line)
-        if made:
+    for i, (name, keys) in enumerate(keyed):
+        if keys:
             parts.append(f'"{name}": [\n'.encode())
-            for line in made:
-                parts += (line, b",\n")
+            parts += chain.from_iterable(zip(map(lines.by_key.__getitem__, keys), repeat(b",\n")))
             parts[-1] = b"\n]"
         else:
             parts.append(f'"{name}": []'.encode())
-        parts.append(b",\n" if i < len(_LISTS) - 1 else b"}\n")
-    if same and list(lines) == list(known):
-        return None, lines
+        parts.append(b",\n" if i < len(keyed) - 1 else b"}\n")
     return parts, lines
 
 
@@ -78,11 +96,13 @@ def _source_row(archive: Archive, s: Source) -> dict:
     return {"id": s.id, "title": s.title, "kind": s.kind, "url": s.url, "cited_by": archive.source_citers[s.id]}
 
 
-_LISTS: list[tuple[str, str, Callable[[Archive], Iterable[tuple[str, Any]]], Callable[[Archive, Any], dict]]] = [
-    ("articles", "a:", lambda archive: ((a.slug, a) for a in archive.articles), _article_row),
-    ("entities", "e:", lambda archive: archive.entities.items(), _entity_row),
-    ("claims", "c:", lambda archive: archive.claims.items(), _claim_row),
-    ("sources", "s:", lambda archive: archive.sources.items(), _source_row),
+_LISTS: list[tuple[str, str, Callable[[Archive], Iterable[str]], Callable[[Archive, str], Any],
+                  Callable[[Archive, Any], dict]]] = [
+    ("articles", "a:", lambda archive: map(attrgetter("slug"), archive.articles),
+     lambda archive, slug: archive.by_slug.get(slug), _article_row),
+    ("entities", "e:", lambda archive: archive.entities, lambda archive, eid: archive.entities.get(eid), _entity_row),
+    ("claims", "c:", lambda archive: archive.claims, lambda archive, cid: archive.claims.get(cid), _claim_row),
+    ("sources", "s:", lambda archive: archive.sources, lambda archive, sid: archive.sources.get(sid), _source_row),
 ]
 
 

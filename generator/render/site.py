@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 import traceback
+from itertools import chain, filterfalse
+from operator import itemgetter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Collection, NamedTuple
@@ -15,7 +17,7 @@ from ..memory import long_lived
 from ..model import Archive, Article, content_digest
 from ..workers import shared_chunks
 from ..write import SiteWriter
-from .data import archive_json, atom, newest_first, sitemap
+from .data import Lines, archive_json, atom, newest_first, sitemap
 from .env import builtin_theme
 from .highlight import stylesheet
 from .pages import Page, Planner, keys
@@ -49,7 +51,7 @@ class Made:
     """The site-wide files as the last build made them, by part: the next build makes again only the parts
     that its changes reach (an edit in `serve` changes a few records of a large archive)."""
 
-    lines: dict[str, bytes] = field(default_factory=dict)  # archive.json's line of each record
+    lines: Lines = field(default_factory=Lines)  # archive.json's
     plan: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)  # key -> paths, files
     sitemap: list[str] = field(default_factory=list)  # its page paths
     feeds: dict[str, str] = field(default_factory=dict)  # feed file -> digest of what it shows
@@ -138,9 +140,21 @@ def _plan(archive: Archive, graph: Graph, config: Config, todo: Todo, last: Made
     """The pages of the records and indexes to plan again; the others' files are kept as they are."""
     planner = Planner(archive, graph, config)
     pages: list[Page] = []
-    kept: list[str] = []
+    order = keys(archive)
     with long_lived(cycles=False):  # pages, closures and their paths
-        for key in keys(archive):
+        if todo.replan is not None and list(last.plan) == order:  # the same records: the last plan, updated
+            replan = [key for key in todo.replan if key in last.plan]
+            dropped = {file for key in replan for file in last.plan[key][1]}
+            # in C: an edit in a large archive keeps tens of thousands of files
+            writer.keep(*filterfalse(dropped.__contains__, chain.from_iterable(map(itemgetter(1), last.plan.values()))))
+            made.plan = dict(last.plan)
+            for key in replan:
+                planned = list(planner.pages(key))
+                pages += planned
+                made.plan[key] = tuple(p.path for p in planned), tuple(output_file(p.path) for p in planned)
+            return pages
+        kept: list[str] = []
+        for key in order:
             known = last.plan.get(key) if todo.replan is not None and key not in todo.replan else None
             if known is None:
                 planned = list(planner.pages(key))
