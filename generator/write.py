@@ -52,6 +52,7 @@ class SiteWriter:
             raise UnsafeOutput(f"cannot write the site to {out}: {exc.strerror or exc}: {exc.filename}") from exc
         self.outputs: dict[str, str] = {}
         self.changed: list[str] = []
+        self.added = 0  # files the last build did not make
 
     @property
     def fresh(self) -> bool:
@@ -80,6 +81,8 @@ class SiteWriter:
         if relative in self.outputs:
             raise ValueError(f"two pages would be written to {relative}")
         self.outputs[relative] = digest
+        if self.previous is None or relative not in self.previous:
+            self.added += 1
         if changed:
             self.changed.append(relative)
 
@@ -112,7 +115,9 @@ class SiteWriter:
             target = self.out / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(self.dir / relative, target)
-        gone = self.previous.keys() - self.outputs.keys()
+        # none is gone when as many outputs as there were files are previous ones (known in O(1): an edit keeps
+        # tens of thousands)
+        gone = self.previous.keys() - self.outputs.keys() if len(self.outputs) - self.added < len(self.previous) else ()
         for relative in gone:
             (self.out / relative).unlink(missing_ok=True)
             for folder in (self.out / relative).parents:  # the folders it leaves empty go too
