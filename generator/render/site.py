@@ -7,7 +7,7 @@ from itertools import chain, filterfalse
 from operator import itemgetter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Collection, NamedTuple
+from typing import Callable, Collection, Literal, NamedTuple
 
 from jinja2 import Environment, TemplateError, TemplateNotFound, TemplatesNotFound, TemplateSyntaxError
 
@@ -54,6 +54,7 @@ class Made:
     lines: Lines = field(default_factory=Lines)  # archive.json's
     plan: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)  # key -> paths, files
     sitemap: list[str] = field(default_factory=list)  # its page paths
+    pages: int = 0  # HTML pages
     feeds: dict[str, str] = field(default_factory=dict)  # feed file -> digest of what it shows
     suggestions: Suggestions | None = None
 
@@ -85,7 +86,7 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
             "base_url": config.base_url}
     last = last if last is not None and todo.dirty is not None else Made()
     made = Made()
-    pages = _plan(archive, graph, config, todo, last, made, writer)
+    pages, carried = _plan(archive, graph, config, todo, last, made, writer)
     stale = []
     for page in pages:
         if todo.stale(page):
@@ -97,9 +98,14 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
     feeds = [Feed("feed.xml", None, config.title)] + [
         Feed(page_path("entity", eid) + "feed.xml", eid, f"{config.title}: {archive.entities[eid].name}")
         for eid in stale_entities]
-    unplanned = [page_path("entity", eid) + "feed.xml" for eid in archive.entities if eid not in stale_entities]
-    writer.keep(*unplanned)  # with what they show, when this process made them
-    made.feeds.update((path, last.feeds[path]) for path in unplanned if path in last.feeds)
+    if carried and len(last.feeds) == len(archive.entities) + 1:  # (+ the site-wide feed)
+        # the same entities as the last build, whose feeds it made: theirs are kept but for the stale ones
+        made.feeds = dict(last.feeds)
+        writer.keep(*filterfalse({feed.path for feed in feeds}.__contains__, last.feeds))
+    else:
+        unplanned = [page_path("entity", eid) + "feed.xml" for eid in archive.entities if eid not in stale_entities]
+        writer.keep(*unplanned)  # with what they show, when this process made them
+        made.feeds.update((path, last.feeds[path]) for path in unplanned if path in last.feeds)
     job = _Job(root, stale, feeds, last.feeds, archive, config, env, site, writer)
     count = len(stale) + len(feeds)
 
@@ -112,7 +118,8 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
             writer.keep("data/archive.json")
         else:
             writer.write("data/archive.json", data)
-        made.sitemap = [path for paths, _ in made.plan.values() for path in paths if path.endswith("/") or path == ""]
+        made.sitemap = last.sitemap if carried == "same paths" else [
+            path for paths, _ in made.plan.values() for path in paths if path.endswith("/") or path == ""]
         if made.sitemap == last.sitemap:
             writer.keep("sitemap.xml")
         else:
@@ -132,12 +139,13 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
             made.feeds[path] = digest
             if same:
                 writer.keep(path)
-    return sum(len(paths) for paths, _ in made.plan.values()), made
+    return made.pages, made
 
 
 def _plan(archive: Archive, graph: Graph, config: Config, todo: Todo, last: Made, made: Made, writer: SiteWriter
-          ) -> list[Page]:
-    """The pages of the records and indexes to plan again; the others' files are kept as they are."""
+          ) -> tuple[list[Page], Literal["", "same records", "same paths"]]:
+    """The pages of the records and indexes to plan again; the others' files are kept as they are. Also whether
+    the plan is the last one's updated: for the same records, and with the same pages."""
     planner = Planner(archive, graph, config)
     pages: list[Page] = []
     order = keys(archive)
@@ -147,12 +155,15 @@ def _plan(archive: Archive, graph: Graph, config: Config, todo: Todo, last: Made
             dropped = {file for key in replan for file in last.plan[key][1]}
             # in C: an edit in a large archive keeps tens of thousands of files
             writer.keep(*filterfalse(dropped.__contains__, chain.from_iterable(map(itemgetter(1), last.plan.values()))))
-            made.plan = dict(last.plan)
+            made.plan, made.pages = dict(last.plan), last.pages
+            same = True
             for key in replan:
                 planned = list(planner.pages(key))
                 pages += planned
                 made.plan[key] = tuple(p.path for p in planned), tuple(output_file(p.path) for p in planned)
-            return pages
+                made.pages += len(planned) - len(last.plan[key][0])
+                same = same and made.plan[key][0] == last.plan[key][0]
+            return pages, "same paths" if same else "same records"
         kept: list[str] = []
         for key in order:
             known = last.plan.get(key) if todo.replan is not None and key not in todo.replan else None
@@ -163,8 +174,9 @@ def _plan(archive: Archive, graph: Graph, config: Config, todo: Todo, last: Made
             else:
                 kept += known[1]
             made.plan[key] = known
+            made.pages += len(known[0])
     writer.keep(*kept)
-    return pages
+    return pages, ""
 
 
 class Feed(NamedTuple):
