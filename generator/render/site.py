@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import os
 import traceback
+from dataclasses import dataclass, field
 from itertools import chain, filterfalse
 from operator import itemgetter
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Collection, Literal, NamedTuple
 
@@ -51,7 +51,7 @@ class Made:
     """The site-wide files as the last build made them, by part: the next build makes again only the parts
     that its changes reach (an edit in `serve` changes a few records of a large archive)."""
 
-    lines: Lines = field(default_factory=Lines)  # archive.json's
+    lines: Lines = field(default_factory=Lines)  # archive.json's, by record and in order
     plan: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)  # key -> paths, files
     sitemap: list[str] = field(default_factory=list)  # its page paths
     pages: int = 0  # HTML pages
@@ -160,7 +160,7 @@ def _plan(archive: Archive, graph: Graph, config: Config, todo: Todo, last: Made
             for key in replan:
                 planned = list(planner.pages(key))
                 pages += planned
-                made.plan[key] = tuple(p.path for p in planned), tuple(output_file(p.path) for p in planned)
+                made.plan[key] = _paths(planned)
                 made.pages += len(planned) - len(last.plan[key][0])
                 same = same and made.plan[key][0] == last.plan[key][0]
             return pages, "same paths" if same else "same records"
@@ -170,13 +170,17 @@ def _plan(archive: Archive, graph: Graph, config: Config, todo: Todo, last: Made
             if known is None:
                 planned = list(planner.pages(key))
                 pages += planned
-                known = tuple(p.path for p in planned), tuple(output_file(p.path) for p in planned)
+                known = _paths(planned)
             else:
                 kept += known[1]
             made.plan[key] = known
             made.pages += len(known[0])
     writer.keep(*kept)
     return pages, ""
+
+
+def _paths(pages: list[Page]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    return tuple(p.path for p in pages), tuple(output_file(p.path) for p in pages)
 
 
 class Feed(NamedTuple):
