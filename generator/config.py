@@ -72,10 +72,13 @@ def load_config(root: Path) -> tuple[Config, list[Diagnostic]]:
     if values.get("per_page", 1) < 1:
         problems.append(_key_loc(text, "per_page").error("'per_page' must be at least 1"))
         values.pop("per_page")
-    if not _LANGUAGE_TAG.match(values.get("language", "en")):
+    language = values.get("language", "en")
+    if not _LANGUAGE_TAG.match(language):
+        tag = language.replace("_", "-")  # a locale's spelling (en_GB)
+        hint = f" (did you mean '{tag}'?)" if _LANGUAGE_TAG.match(tag) else ""
         problems.append(_key_loc(text, "language").error(
             "'language' must be a language tag such as 'en', 'fr' or 'pt-BR' (the pages' lang, and the words' "
-            "stemming in search)"))
+            f"stemming in search){hint}"))
         values.pop("language")
     base = values.get("base_url", "")
     if base and not re.match(r"^https?://", base):

@@ -525,6 +525,9 @@ CONFIG_ERRORS = {
     "not-text": ('title = "T"\nlanguage = 3\n', "archive.toml:2:1: error: 'language' must be text"),
     "language-tag": ('language = "English"\n', "archive.toml:1:1: error: 'language' must be a language tag such as "
                      "'en', 'fr' or 'pt-BR' (the pages' lang, and the words' stemming in search)"),
+    "language-locale": ('language = "en_GB"\n', "archive.toml:1:1: error: 'language' must be a language tag such as "
+                        "'en', 'fr' or 'pt-BR' (the pages' lang, and the words' stemming in search) (did you mean "
+                        "'en-GB'?)"),
     "not-a-number": ('title = "T"\nper_page = "ten"\n', "archive.toml:2:1: error: 'per_page' must be a whole number"),
     "not-a-number-but-a-flag": ('per_page = true\n', "archive.toml:1:1: error: 'per_page' must be a whole number"),
     "per-page-zero": ('title = "T"\n  per_page = 0\n', "archive.toml:2:3: error: 'per_page' must be at least 1"),
