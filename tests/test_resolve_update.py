@@ -19,6 +19,7 @@ RECORDS = {
     "content/entities/acme.md": "---\nname: Acme\ntype: organization\n---\nAbout [[Jane Doe]].\n",
     "content/claims/camps.md": "---\nstatement: There are camps.\nabout: [acme]\n---\n",
     "content/sources/report.md": "---\ntitle: A report\nkind: report\npublisher: acme\n---\n",
+    "content/entities/zeta.md": "---\nname: Zeta\ntype: place\n---\nNear [[Nowhere Land]].\n",
 }
 
 
@@ -43,8 +44,10 @@ def parsed(files: dict[str, str]) -> dict[str, Document]:
     return docs
 
 
-def outcome(res) -> tuple[bytes, list[str], list[str]]:
-    return b"".join(archive_json(res.archive)[0] or []), sorted(map(str, res.problems)), sorted(res.live)
+def outcome(res) -> tuple[bytes, list[str], list[str], list[tuple]]:
+    # (and what an entity's own page shows beyond the export)
+    shown = [(e.id, e.description, e.links, e.doc and e.doc.digest) for e in res.archive.entities.values()]
+    return b"".join(archive_json(res.archive)[0] or []), sorted(map(str, res.problems)), sorted(res.live), shown
 
 
 def edited(changes: dict[str, str | None]):
@@ -76,6 +79,11 @@ def edited(changes: dict[str, str | None]):
                  id="an unknown source"),
     pytest.param({"content/articles/c.md": article("2021-03-01", "[[Acme]] [it]{claim=loose}.", "slug: own\n")},
                  id="new slug"),
+    pytest.param({"content/entities/acme.md": "---\nname: Acme\ntype: organization\ndescription: A firm.\n"
+                                              "links: {website: 'https://acme.example'}\n---\nMore.\n\nAbout [[Jane Doe]].\n"},
+                 id="a record's description, links and text"),
+    pytest.param({"content/entities/zeta.md": "---\nname: Zeta\ntype: place\n---\nFar.\n\nNear [[Nowhere Land]].\n"},
+                 id="a record's text moves the warning about its unknown entity"),
 ])
 def test_update_equals_a_whole_resolution(changes: dict[str, str | None]) -> None:
     updated, whole = edited(changes)
@@ -85,6 +93,12 @@ def test_update_equals_a_whole_resolution(changes: dict[str, str | None]) -> Non
 
 @pytest.mark.parametrize("changes", [
     pytest.param({"content/entities/acme.md": "---\nname: Acme Corp\ntype: organization\n---\n"}, id="a record"),
+    pytest.param({"content/entities/jane-doe.md": "---\nname: Jane Doe\ntype: person\naliases: [J. Doe]\n---\n"},
+                 id="a record's aliases"),
+    pytest.param({"content/entities/acme.md": "---\nname: Acme\ntype: organization\n---\nAbout [[Zeta]].\n"},
+                 id="a record that mentions another entity"),
+    pytest.param({"content/claims/camps.md": "---\nstatement: There are camps.\nabout: [acme]\n---\nMore.\n"},
+                 id="a claim record"),
     pytest.param({"content/articles/a.md": article("2021-01-01", "[[Someone New]] spoke.")},
                  id="a new implicit entity"),
     pytest.param({"content/articles/b.md": article("2021-02-01", "[[Acme]]."),

@@ -24,12 +24,12 @@ def summarise(text: str) -> str:
     return cut.rstrip(",;:") + "…"
 
 
-def _stem_id(doc: Document) -> str:
+def stem_id(doc: Document) -> str:
     return make_id(PurePosixPath(doc.path).stem)
 
 
 def slug_of(article: Document) -> str:
-    return article.get("slug") or _stem_id(article)
+    return article.get("slug") or stem_id(article)
 
 
 def article_order(article: Article) -> tuple[date, str]:
@@ -153,9 +153,9 @@ class _Resolver:
             if doc.kind != "article" or listed(doc):
                 by_kind[doc.kind].append(doc)
         for doc in by_kind["entity"]:
-            self.add_entity(_stem_id(doc), doc.fields, Loc(doc.path), doc)
+            self.add_entity(stem_id(doc), doc.fields, Loc(doc.path), doc)
         for doc in by_kind["source"]:
-            self.add_source(_stem_id(doc), doc.fields, Loc(doc.path), doc)
+            self.add_source(stem_id(doc), doc.fields, Loc(doc.path), doc)
         for doc in by_kind["article"]:
             for rid, record in doc.get("entities", {}).items():
                 self.add_entity(rid, record.value, record.loc, None)
@@ -165,20 +165,29 @@ class _Resolver:
         claim_origin: dict[str, Loc] = {}
         records: dict[str, Document] = {}
         for doc in by_kind["claim"]:
-            if self._claim_id("claim id", _stem_id(doc), Loc(doc.path), claim_origin):
-                records[_stem_id(doc)] = doc
+            if self._claim_id("claim id", stem_id(doc), Loc(doc.path), claim_origin):
+                records[stem_id(doc)] = doc
         articles = self.articles(by_kind["article"])
         self.make_claims(records, articles)
         for sid, field in self.pending_publishers:
             self.sources[sid].publisher = self.entity(field.value, field.loc)
         for doc in by_kind["entity"] + by_kind["claim"] + by_kind["source"]:
+            self.problems += self.record_problems(doc)
+        return Resolution(self.config, {doc.path: doc for doc in docs}, self.archive(articles), self,
+                          {a.doc.path: a for a in articles})
+
+    def record_problems(self, doc: Document) -> list[Diagnostic]:
+        """Resolve the references of a record's own text; the problems they have."""
+        shared, self.problems = self.problems, []
+        try:
             for mention in doc.mentions:
                 self.entity(mention.ref, mention.loc)
             for span in doc.claims:
                 self.problems.append(span.loc.warning(
                     "claim annotations count only in articles: this one is shown as plain text"))
-        return Resolution(self.config, {doc.path: doc for doc in docs}, self.archive(articles), self,
-                          {a.doc.path: a for a in articles})
+            return self.problems
+        finally:
+            self.problems = shared
 
     def articles(self, docs: list[Document]) -> list[Article]:
         slugs: dict[str, Loc] = {}

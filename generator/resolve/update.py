@@ -1,11 +1,14 @@
-"""Apply an edit of articles alone to the last resolution, instead of resolving every document again.
+"""Apply an edit of articles alone, or of entity records' own content, to the last resolution, instead of
+resolving every document again.
 
-An edit qualifies when it changes, adds or removes articles only, leaves the registries as they were (no
+An edit of articles qualifies when it changes, adds or removes articles only, leaves the registries as they were (no
 entity or source defined in an article's front matter changed), involves no implicit entity, creates or drops
 no implicit claim, and makes no two articles share a slug. Annotating an article is then a function of the
 article and the registries alone, and what other records list of it (articles mentioning an entity, citing a
-source, appearances of a claim) is patched in place, in the contract's orders. Anything else is resolved whole;
-tests/test_incremental.py holds both ways to the same result.
+source, appearances of a claim) is patched in place, in the contract's orders. An edit of entity records
+qualifies when each keeps what names it (name, type, aliases) and whom its text mentions: its entity is patched
+in place. Anything else is resolved whole; tests/test_incremental.py and tests/test_resolve_update.py hold both
+ways to the same result.
 """
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from bisect import bisect_left, insort
 
 from ..config import Config
 from ..model import Article, Document
-from . import Resolution, article_order, listed, slug_of
+from . import Resolution, stem_id, article_order, listed, slug_of
 
 
 def update(res: Resolution, changes: dict[str, Document | None], config: Config) -> Resolution | None:
@@ -22,6 +25,8 @@ def update(res: Resolution, changes: dict[str, Document | None], config: Config)
     changed = [path for path, doc in changes.items() if doc is not res.docs.get(path)]
     if config != res.config:
         return None
+    if changed and all(doc is not None and doc.kind == "entity" for doc in (changes[path] for path in changed)):
+        return _entity_records(res, changed, changes)
     for path in changed:
         before, after = res.docs.get(path), changes[path]
         if any(doc is not None and doc.kind != "article" for doc in (before, after)):
@@ -95,6 +100,34 @@ def update(res: Resolution, changes: dict[str, Document | None], config: Config)
     if res.touched is not None:
         res.touched |= {"a:" + article.slug for article in (*gone, *fresh)} | {"c:" + claim for claim in claims}
     return res
+
+
+def _entity_records(res: Resolution, changed: list[str], changes: dict[str, Document | None]) -> Resolution | None:
+    """An edit of entity records that changes only what their own pages show (description, links, text): not
+    what names them (name, type, aliases), nor whom their text mentions. Their entities are patched in place."""
+    resolver = res.resolver
+    for path in changed:
+        before, after = res.docs.get(path), changes[path]
+        entity = resolver.entities.get(stem_id(after)) if after is not None else None
+        if (before is None or after is None or entity is None or entity.doc is not before
+                or _names(before) != _names(after) or [m.ref for m in before.mentions] != [m.ref for m in after.mentions]):
+            return None
+    for path in changed:
+        doc = changes[path]
+        assert doc is not None
+        entity = resolver.entities[stem_id(doc)]
+        entity.description, entity.links, entity.doc = doc.get("description", ""), doc.get("links", {}), doc
+        res.docs[path] = doc
+        # (the problems of a record's text are all at its own path: the same references resolve the same way)
+        resolver.problems = [p for p in resolver.problems if p.path != path] + resolver.record_problems(doc)
+        if res.touched is not None:
+            res.touched.add("e:" + entity.id)
+    return res
+
+
+def _names(doc: Document) -> tuple:
+    """What an entity record registers: what other files name it by, and its type."""
+    return doc.get("name"), doc.get("type"), [f.value for f in doc.get("aliases", [])]
 
 
 def _registers(doc: Document | None) -> tuple:
