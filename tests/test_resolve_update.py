@@ -20,6 +20,7 @@ RECORDS = {
     "content/claims/camps.md": "---\nstatement: There are camps.\nabout: [acme]\n---\n",
     "content/sources/report.md": "---\ntitle: A report\nkind: report\npublisher: acme\n---\n",
     "content/entities/zeta.md": "---\nname: Zeta\ntype: place\n---\nNear [[Nowhere Land]].\n",
+    "content/sources/memo.md": "---\ntitle: A memo\npublisher: Nobody Known\n---\n",
 }
 
 
@@ -45,8 +46,9 @@ def parsed(files: dict[str, str]) -> dict[str, Document]:
 
 
 def outcome(res) -> tuple[bytes, list[str], list[str], list[tuple]]:
-    # (and what an entity's own page shows beyond the export)
-    shown = [(e.id, e.description, e.links, e.doc and e.doc.digest) for e in res.archive.entities.values()]
+    # (and what the pages of entities and sources show beyond the export)
+    shown = [(e.id, e.description, e.links, e.doc and e.doc.digest) for e in res.archive.entities.values()] + [
+        (s.id, s.publisher, s.date, s.extra, s.doc and s.doc.digest) for s in res.archive.sources.values()]
     return b"".join(archive_json(res.archive)[0] or []), sorted(map(str, res.problems)), sorted(res.live), shown
 
 
@@ -84,6 +86,12 @@ def edited(changes: dict[str, str | None]):
                  id="a record's description, links and text"),
     pytest.param({"content/entities/zeta.md": "---\nname: Zeta\ntype: place\n---\nFar.\n\nNear [[Nowhere Land]].\n"},
                  id="a record's text moves the warning about its unknown entity"),
+    pytest.param({"content/sources/report.md": "---\ntitle: A new title\nkind: dataset\nurl: https://r.example\n"
+                                               "publisher: acme\n---\nMore.\n"},
+                 id="a source record's title, kind, url and text"),
+    pytest.param({"content/sources/report.md": "---\ntitle: A report\nkind: report\npublisher: acme\n---\n",
+                  "content/sources/memo.md": "---\ntitle: A memo\n\npublisher: Nobody Known\n---\n"},
+                 id="a source's unknown publisher, warned about at its new place"),
 ])
 def test_update_equals_a_whole_resolution(changes: dict[str, str | None]) -> None:
     updated, whole = edited(changes)
@@ -97,6 +105,8 @@ def test_update_equals_a_whole_resolution(changes: dict[str, str | None]) -> Non
                  id="a record's aliases"),
     pytest.param({"content/entities/acme.md": "---\nname: Acme\ntype: organization\n---\nAbout [[Zeta]].\n"},
                  id="a record that mentions another entity"),
+    pytest.param({"content/sources/report.md": "---\ntitle: A report\nkind: report\npublisher: jane-doe\n---\n"},
+                 id="a source's publisher"),
     pytest.param({"content/claims/camps.md": "---\nstatement: There are camps.\nabout: [acme]\n---\nMore.\n"},
                  id="a claim record"),
     pytest.param({"content/articles/a.md": article("2021-01-01", "[[Someone New]] spoke.")},

@@ -42,6 +42,16 @@ def listed(doc: Document | None) -> bool:
     return doc is not None and doc.kind == "article" and not doc.get("draft")
 
 
+def make_source(rid: str, fields: dict[str, Field], where: Loc, doc: Document | None) -> Source:
+    """A source as its record or front-matter entry describes it, but for its publisher (an entity reference)."""
+    get = lambda key, default=None: fields[key].value if key in fields else default  # noqa: E731
+    day = get("date")
+    known = {"title", "kind", "publisher", "date", "url"}
+    return Source(id=rid, title=get("title", rid), kind=get("kind", "other"), publisher=None,
+                  date=day.isoformat() if day else None, url=get("url"), doc=doc, defined_in=where.path,
+                  extra={k: f.value for k, f in fields.items() if k not in known})
+
+
 class _Resolver:
     def __init__(self, config: Config):
         self.config = config
@@ -82,13 +92,7 @@ class _Resolver:
     def add_source(self, rid: str, fields: dict[str, Field], where: Loc, doc: Document | None) -> None:
         if not self._claim_id("source id", rid, where, self.source_origin):
             return
-        get = lambda key, default=None: fields[key].value if key in fields else default  # noqa: E731
-        day = get("date")
-        known = {"title", "kind", "publisher", "date", "url"}
-        self.sources[rid] = Source(id=rid, title=get("title", rid), kind=get("kind", "other"), publisher=None,
-                                   date=day.isoformat() if day else None, url=get("url"), doc=doc,
-                                   defined_in=where.path,
-                                   extra={k: f.value for k, f in fields.items() if k not in known})
+        self.sources[rid] = make_source(rid, fields, where, doc)
         if "publisher" in fields:
             self.pending_publishers.append((rid, fields["publisher"]))
 
@@ -176,10 +180,13 @@ class _Resolver:
         return Resolution(self.config, {doc.path: doc for doc in docs}, self.archive(articles), self,
                           {a.doc.path: a for a in articles})
 
-    def record_problems(self, doc: Document) -> list[Diagnostic]:
-        """Resolve the references of a record's own text; the problems they have."""
+    def record_problems(self, doc: Document, publisher: Field | None = None) -> list[Diagnostic]:
+        """Resolve the references of a record's own text (and a source record's `publisher`, when given: `run`
+        resolves publishers apart); the problems they have."""
         shared, self.problems = self.problems, []
         try:
+            if publisher is not None:
+                self.entity(publisher.value, publisher.loc)
             for mention in doc.mentions:
                 self.entity(mention.ref, mention.loc)
             for span in doc.claims:

@@ -1,13 +1,13 @@
-"""Apply an edit of articles alone, or of entity records' own content, to the last resolution, instead of
+"""Apply an edit of articles alone, or of entity and source records, to the last resolution, instead of
 resolving every document again.
 
 An edit of articles qualifies when it changes, adds or removes articles only, leaves the registries as they were (no
 entity or source defined in an article's front matter changed), involves no implicit entity, creates or drops
 no implicit claim, and makes no two articles share a slug. Annotating an article is then a function of the
 article and the registries alone, and what other records list of it (articles mentioning an entity, citing a
-source, appearances of a claim) is patched in place, in the contract's orders. An edit of entity records
-qualifies when each keeps what names it (name, type, aliases) and whom its text mentions: its entity is patched
-in place. Anything else is resolved whole; tests/test_incremental.py and tests/test_resolve_update.py hold both
+source, appearances of a claim) is patched in place, in the contract's orders. An edit of entity or source
+records qualifies when each keeps what refers to it (an entity's name, type and aliases; a source's publisher)
+and whom its text mentions: its record is patched in place. Anything else is resolved whole; tests/test_incremental.py and tests/test_resolve_update.py hold both
 ways to the same result.
 """
 from __future__ import annotations
@@ -15,8 +15,9 @@ from __future__ import annotations
 from bisect import bisect_left, insort
 
 from ..config import Config
+from ..diagnostics import Loc
 from ..model import Article, Document
-from . import Resolution, stem_id, article_order, listed, slug_of
+from . import Resolution, article_order, listed, make_source, slug_of, stem_id
 
 
 def update(res: Resolution, changes: dict[str, Document | None], config: Config) -> Resolution | None:
@@ -25,8 +26,8 @@ def update(res: Resolution, changes: dict[str, Document | None], config: Config)
     changed = [path for path, doc in changes.items() if doc is not res.docs.get(path)]
     if config != res.config:
         return None
-    if changed and all(doc is not None and doc.kind == "entity" for doc in (changes[path] for path in changed)):
-        return _entity_records(res, changed, changes)
+    if changed and all(doc is not None and doc.kind in ("entity", "source") for doc in map(changes.get, changed)):
+        return _records(res, changed, changes)
     for path in changed:
         before, after = res.docs.get(path), changes[path]
         if any(doc is not None and doc.kind != "article" for doc in (before, after)):
@@ -102,31 +103,41 @@ def update(res: Resolution, changes: dict[str, Document | None], config: Config)
     return res
 
 
-def _entity_records(res: Resolution, changed: list[str], changes: dict[str, Document | None]) -> Resolution | None:
-    """An edit of entity records that changes only what their own pages show (description, links, text): not
-    what names them (name, type, aliases), nor whom their text mentions. Their entities are patched in place."""
+def _records(res: Resolution, changed: list[str], changes: dict[str, Document | None]) -> Resolution | None:
+    """An edit of entity or source records that keeps what other files refer to them by (an entity's name, type
+    and aliases; a source's publisher is resolved again the same way) and whom their text mentions. Their records
+    are patched in place; what other pages show of them changes as their snapshot says."""
     resolver = res.resolver
     for path in changed:
         before, after = res.docs.get(path), changes[path]
-        entity = resolver.entities.get(stem_id(after)) if after is not None else None
-        if (before is None or after is None or entity is None or entity.doc is not before
+        registry = resolver.entities if after is not None and after.kind == "entity" else resolver.sources
+        record = registry.get(stem_id(after)) if after is not None else None
+        if (before is None or after is None or record is None or record.doc is not before
                 or _names(before) != _names(after) or [m.ref for m in before.mentions] != [m.ref for m in after.mentions]):
             return None
     for path in changed:
         doc = changes[path]
         assert doc is not None
-        entity = resolver.entities[stem_id(doc)]
-        entity.description, entity.links, entity.doc = doc.get("description", ""), doc.get("links", {}), doc
+        rid, publisher = stem_id(doc), doc.fields.get("publisher") if doc.kind == "source" else None
+        if doc.kind == "entity":
+            entity = resolver.entities[rid]
+            entity.description, entity.links, entity.doc = doc.get("description", ""), doc.get("links", {}), doc
+        else:
+            source = make_source(rid, doc.fields, Loc(path), doc)
+            source.publisher = resolver.sources[rid].publisher  # the same name, resolved the same way
+            resolver.sources[rid] = res.archive.sources[rid] = source
         res.docs[path] = doc
-        # (the problems of a record's text are all at its own path: the same references resolve the same way)
-        resolver.problems = [p for p in resolver.problems if p.path != path] + resolver.record_problems(doc)
+        # (the problems of a record are all at its own path: the same references resolve the same way)
+        resolver.problems = [p for p in resolver.problems if p.path != path] + resolver.record_problems(doc, publisher)
         if res.touched is not None:
-            res.touched.add("e:" + entity.id)
+            res.touched.add(("e:" if doc.kind == "entity" else "s:") + rid)
     return res
 
 
 def _names(doc: Document) -> tuple:
-    """What an entity record registers: what other files name it by, and its type."""
+    """What a record registers: what other files name an entity by, and its type; a source's publisher."""
+    if doc.kind == "source":
+        return doc.get("publisher"),
     return doc.get("name"), doc.get("type"), [f.value for f in doc.get("aliases", [])]
 
 
