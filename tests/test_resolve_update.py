@@ -46,9 +46,11 @@ def parsed(files: dict[str, str]) -> dict[str, Document]:
 
 
 def outcome(res) -> tuple[bytes, list[str], list[str], list[tuple]]:
-    # (and what the pages of entities and sources show beyond the export)
-    shown = [(e.id, e.description, e.links, e.doc and e.doc.digest) for e in res.archive.entities.values()] + [
-        (s.id, s.publisher, s.date, s.extra, s.doc and s.doc.digest) for s in res.archive.sources.values()]
+    # (and what the pages of entities, sources and claims show beyond the export)
+    a = res.archive
+    shown = [(e.id, e.description, e.links, e.doc and e.doc.digest) for e in a.entities.values()] + [
+        (s.id, s.publisher, s.date, s.extra, s.doc and s.doc.digest) for s in a.sources.values()] + [
+        (c.id, c.about, c.related, c.doc and c.doc.digest) for c in a.claims.values()]
     return b"".join(archive_json(res.archive)[0] or []), sorted(map(str, res.problems)), sorted(res.live), shown
 
 
@@ -82,7 +84,8 @@ def edited(changes: dict[str, str | None]):
     pytest.param({"content/articles/c.md": article("2021-03-01", "[[Acme]] [it]{claim=loose}.", "slug: own\n")},
                  id="new slug"),
     pytest.param({"content/entities/acme.md": "---\nname: Acme\ntype: organization\ndescription: A firm.\n"
-                                              "links: {website: 'https://acme.example'}\n---\nMore.\n\nAbout [[Jane Doe]].\n"},
+                                              "links: {website: 'https://acme.example'}\n---\nMore.\n\n"
+                                              "About [[Jane Doe]].\n"},
                  id="a record's description, links and text"),
     pytest.param({"content/entities/zeta.md": "---\nname: Zeta\ntype: place\n---\nFar.\n\nNear [[Nowhere Land]].\n"},
                  id="a record's text moves the warning about its unknown entity"),
@@ -92,6 +95,12 @@ def edited(changes: dict[str, str | None]):
     pytest.param({"content/sources/report.md": "---\ntitle: A report\nkind: report\npublisher: acme\n---\n",
                   "content/sources/memo.md": "---\ntitle: A memo\n\npublisher: Nobody Known\n---\n"},
                  id="a source's unknown publisher, warned about at its new place"),
+    pytest.param({"content/claims/camps.md": "---\nstatement: Camps exist.\nabout: [acme]\nrelated: [loose]\n---\n"
+                                             "More.\n"},
+                 id="a claim record's statement, related claims and text"),
+    pytest.param({"content/claims/camps.md": "---\nstatement: There are camps.\nabout: [acme]\nrelated: [nosuch]\n"
+                                             "---\n"},
+                 id="a claim record's unknown related claim, reported"),
 ])
 def test_update_equals_a_whole_resolution(changes: dict[str, str | None]) -> None:
     updated, whole = edited(changes)
@@ -107,8 +116,8 @@ def test_update_equals_a_whole_resolution(changes: dict[str, str | None]) -> Non
                  id="a record that mentions another entity"),
     pytest.param({"content/sources/report.md": "---\ntitle: A report\nkind: report\npublisher: jane-doe\n---\n"},
                  id="a source's publisher"),
-    pytest.param({"content/claims/camps.md": "---\nstatement: There are camps.\nabout: [acme]\n---\nMore.\n"},
-                 id="a claim record"),
+    pytest.param({"content/claims/camps.md": "---\nstatement: There are camps.\nabout: [jane-doe]\n---\n"},
+                 id="what a claim is about"),
     pytest.param({"content/articles/a.md": article("2021-01-01", "[[Someone New]] spoke.")},
                  id="a new implicit entity"),
     pytest.param({"content/articles/b.md": article("2021-02-01", "[[Acme]]."),

@@ -180,13 +180,16 @@ class _Resolver:
         return Resolution(self.config, {doc.path: doc for doc in docs}, self.archive(articles), self,
                           {a.doc.path: a for a in articles})
 
-    def record_problems(self, doc: Document, publisher: Field | None = None) -> list[Diagnostic]:
-        """Resolve the references of a record's own text (and a source record's `publisher`, when given: `run`
-        resolves publishers apart); the problems they have."""
+    def record_problems(self, doc: Document, publisher: Field | None = None, claim: Claim | None = None
+                        ) -> list[Diagnostic]:
+        """Resolve the references of a record's own text (and a source record's `publisher`, or a claim record's
+        `about` and `related`, when given: `run` resolves those apart); the problems they have."""
         shared, self.problems = self.problems, []
         try:
             if publisher is not None:
                 self.entity(publisher.value, publisher.loc)
+            if claim is not None:
+                self.link_claim(claim, doc)
             for mention in doc.mentions:
                 self.entity(mention.ref, mention.loc)
             for span in doc.claims:
@@ -275,15 +278,19 @@ class _Resolver:
                         id=appearance.claim, statement=appearance.text, about=[], related=[], implicit=True, doc=None)
                 claim.appearances.append(appearance)
         for cid, doc in records.items():
-            claim = self.claims[cid]
-            claim.about = self.entity_list(doc.get("about", []))
-            for f in doc.get("related", []):
-                if f.value in self.claims:
-                    claim.related.append(f.value)
-                else:
-                    self.problems.append(f.loc.error(f"unknown claim '{f.value}' in 'related'"
-                                                     + did_you_mean(f.value, self.claims)))
-            claim.related = sorted(set(claim.related) - {cid})
+            self.link_claim(self.claims[cid], doc)
+
+    def link_claim(self, claim: Claim, doc: Document) -> None:
+        """A claim record's `about` entities and `related` claims (once every claim is known)."""
+        claim.about = self.entity_list(doc.get("about", []))
+        related = []
+        for f in doc.get("related", []):
+            if f.value in self.claims:
+                related.append(f.value)
+            else:
+                self.problems.append(f.loc.error(f"unknown claim '{f.value}' in 'related'"
+                                                 + did_you_mean(f.value, self.claims)))
+        claim.related = sorted(set(related) - {claim.id})
 
     def archive(self, articles: list[Article]) -> Archive:
         entity_articles: dict[str, list[str]] = {eid: [] for eid in self.entities}

@@ -1,14 +1,15 @@
-"""Apply an edit of articles alone, or of entity and source records, to the last resolution, instead of
-resolving every document again.
+"""Apply an edit of articles alone, or of records alone, to the last resolution, instead of resolving every
+document again.
 
-An edit of articles qualifies when it changes, adds or removes articles only, leaves the registries as they were (no
-entity or source defined in an article's front matter changed), involves no implicit entity, creates or drops
-no implicit claim, and makes no two articles share a slug. Annotating an article is then a function of the
+An edit of articles qualifies when it changes, adds or removes articles only, leaves the registries as they
+were (no entity or source defined in an article's front matter changed), involves no implicit entity, creates or
+drops no implicit claim, and makes no two articles share a slug. Annotating an article is then a function of the
 article and the registries alone, and what other records list of it (articles mentioning an entity, citing a
-source, appearances of a claim) is patched in place, in the contract's orders. An edit of entity or source
-records qualifies when each keeps what refers to it (an entity's name, type and aliases; a source's publisher)
-and whom its text mentions: its record is patched in place. Anything else is resolved whole; tests/test_incremental.py and tests/test_resolve_update.py hold both
-ways to the same result.
+source, appearances of a claim) is patched in place, in the contract's orders. An edit of records (entities,
+sources, claims) qualifies when each keeps what refers to it (an entity's name, type and aliases), what it refers
+to (a source's publisher, a claim's `about`) and whom its text mentions: its record is patched in place.
+Anything else is resolved whole; tests/test_incremental.py and tests/test_resolve_update.py hold both ways to the
+same result.
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def update(res: Resolution, changes: dict[str, Document | None], config: Config)
     changed = [path for path, doc in changes.items() if doc is not res.docs.get(path)]
     if config != res.config:
         return None
-    if changed and all(doc is not None and doc.kind in ("entity", "source") for doc in map(changes.get, changed)):
+    if changed and all(doc is not None and doc.kind != "article" for doc in map(changes.get, changed)):
         return _records(res, changed, changes)
     for path in changed:
         before, after = res.docs.get(path), changes[path]
@@ -104,40 +105,53 @@ def update(res: Resolution, changes: dict[str, Document | None], config: Config)
 
 
 def _records(res: Resolution, changed: list[str], changes: dict[str, Document | None]) -> Resolution | None:
-    """An edit of entity or source records that keeps what other files refer to them by (an entity's name, type
-    and aliases; a source's publisher is resolved again the same way) and whom their text mentions. Their records
-    are patched in place; what other pages show of them changes as their snapshot says."""
+    """An edit of entity, source or claim records that keeps what other files refer to them by and what their
+    own references name (`_names`; a source's publisher and a claim's `about` and `related` are resolved again
+    the same way) and whom their text mentions. Their records are patched in place; what other pages show of
+    them changes as their snapshot says."""
     resolver = res.resolver
+    registries = {"entity": resolver.entities, "source": resolver.sources, "claim": resolver.claims}
     for path in changed:
         before, after = res.docs.get(path), changes[path]
-        registry = resolver.entities if after is not None and after.kind == "entity" else resolver.sources
-        record = registry.get(stem_id(after)) if after is not None else None
+        record = registries[after.kind].get(stem_id(after)) if after is not None else None
         if (before is None or after is None or record is None or record.doc is not before
-                or _names(before) != _names(after) or [m.ref for m in before.mentions] != [m.ref for m in after.mentions]):
+                or _names(before) != _names(after) or _mentioned(before) != _mentioned(after)):
             return None
     for path in changed:
         doc = changes[path]
         assert doc is not None
-        rid, publisher = stem_id(doc), doc.fields.get("publisher") if doc.kind == "source" else None
+        rid, publisher, claim = stem_id(doc), None, None
         if doc.kind == "entity":
             entity = resolver.entities[rid]
             entity.description, entity.links, entity.doc = doc.get("description", ""), doc.get("links", {}), doc
-        else:
+        elif doc.kind == "source":
             source = make_source(rid, doc.fields, Loc(path), doc)
             source.publisher = resolver.sources[rid].publisher  # the same name, resolved the same way
             resolver.sources[rid] = res.archive.sources[rid] = source
+            publisher = doc.fields.get("publisher")
+        else:
+            claim = resolver.claims[rid]
+            claim.statement, claim.doc = doc.get("statement", rid), doc
         res.docs[path] = doc
         # (the problems of a record are all at its own path: the same references resolve the same way)
-        resolver.problems = [p for p in resolver.problems if p.path != path] + resolver.record_problems(doc, publisher)
+        resolver.problems = [p for p in resolver.problems if p.path != path] + resolver.record_problems(
+            doc, publisher, claim)
         if res.touched is not None:
-            res.touched.add(("e:" if doc.kind == "entity" else "s:") + rid)
+            res.touched.add(doc.kind[0] + ":" + rid)
     return res
 
 
+def _mentioned(doc: Document) -> list[str]:
+    return [m.ref for m in doc.mentions]
+
+
 def _names(doc: Document) -> tuple:
-    """What a record registers: what other files name an entity by, and its type; a source's publisher."""
+    """What a record's references must keep for an edit to be patched in: what other files name an entity by,
+    and its type; a source's publisher; the entities a claim is about."""
     if doc.kind == "source":
         return doc.get("publisher"),
+    if doc.kind == "claim":
+        return tuple(f.value for f in doc.get("about", [])),
     return doc.get("name"), doc.get("type"), [f.value for f in doc.get("aliases", [])]
 
 
