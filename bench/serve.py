@@ -12,7 +12,8 @@ measures, per edit:
 - save -> pages written: until the article's page on disk has the new word (polled every millisecond);
 - save -> reload event: until the `reload` event arrives on `/__archive/events`;
 
-plus a no-change `archive build` of the same archive (after the server stopped and saved its cache), and the
+then as many edits (`--record-edits`) of entity, source and claim records (a word at the start of the record's
+text; save -> its page written), plus a no-change `archive build` of the same archive (after the server stopped and saved its cache), and the
 memory (VmHWM, peak resident set) of the serve process. Medians are printed and written to
 bench/results/serve-<date>.json with the machine.
 """
@@ -86,6 +87,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", type=int, default=10_000)
     parser.add_argument("--edits", type=int, default=9)
+    parser.add_argument("--record-edits", type=int, default=5, help="edits of each kind of record")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     root = corpus(args.size)
@@ -99,30 +101,45 @@ def main() -> None:
             break
     first_build = time.perf_counter() - started
     events = Events(port)
+
+    def measure(path: Path, at: int, page: Path, label: str) -> tuple[float, float]:
+        """Save `path` with a new word at `at`; the time until `page` has it, and until the reload event."""
+        text = path.read_text()
+        word = f"edited{time.time_ns()}"
+        t0 = time.perf_counter()
+        save(path, text[:at] + word + " " + text[at:])
+        while word.encode() not in page.read_bytes():
+            time.sleep(0.001)
+        written = time.perf_counter() - t0
+        while events.next_event() != "reload":
+            pass
+        reloaded = time.perf_counter() - t0
+        print(f"{label}: pages written {written * 1000:.0f} ms, reload event {reloaded * 1000:.0f} ms", flush=True)
+        time.sleep(1.0)  # let the background search refresh start, as between an editor's saves
+        return written, reloaded
+
     articles = sorted((root / "content" / "articles").rglob("*.md"))
     written, reloaded = [], []
     for k in range(args.edits):
         article = articles[(k * 997) % len(articles)]
         text = article.read_text()
-        word = f"edited{k}x{int(time.time())}"
         at = text.index("\n---\n") + 5
         if k % 2:  # a later paragraph that starts with a word (not a source note's definition, say)
             later = [m.end() for m in re.finditer(r"\n\n(?=[A-Za-z])", text[at:])]
             at += later[1] if len(later) > 1 else later[0] if later else 0
-        changed = text[:at] + word + " " + text[at:]
         slug = (re.search(r"^slug: *(\S+)$", text, re.MULTILINE) or [None, article.stem])[1]
-        page = root / "site" / "articles" / slug / "index.html"
-        t0 = time.perf_counter()
-        save(article, changed)
-        while word.encode() not in page.read_bytes():
-            time.sleep(0.001)
-        written.append(time.perf_counter() - t0)
-        while events.next_event() != "reload":
-            pass
-        reloaded.append(time.perf_counter() - t0)
-        print(f"edit {k + 1} ({'later' if k % 2 else 'opening'} paragraph): pages written {written[-1] * 1000:.0f} ms,"
-              f" reload event {reloaded[-1] * 1000:.0f} ms", flush=True)
-        time.sleep(1.0)  # let the background search refresh start, as between an editor's saves
+        w, r = measure(article, at, root / "site" / "articles" / slug / "index.html",
+                       f"edit {k + 1} ({'later' if k % 2 else 'opening'} paragraph)")
+        written.append(w)
+        reloaded.append(r)
+    records: dict[str, list[float]] = {}
+    for folder in ("entities", "sources", "claims"):  # a word at the start of a record's text
+        files = sorted((root / "content" / folder).glob("*.md"))
+        for k in range(args.record_edits):
+            record = files[(k * 37) % len(files)]
+            at = record.read_text().index("\n---\n") + 5
+            page = root / "site" / folder / record.stem / "index.html"
+            records.setdefault(folder, []).append(measure(record, at, page, f"{folder} record {k + 1}")[0])
     rss = peak_rss_mib(server.pid)
     server.send_signal(2)
     server.wait(timeout=120)
@@ -141,6 +158,9 @@ def main() -> None:
         "save_to_reload_event_ms_by_paragraph": {
             "opening": round(statistics.median(reloaded[0::2]) * 1000),
             "later": round(statistics.median(reloaded[1::2]) * 1000) if len(reloaded) > 1 else None},
+        "record_save_to_pages_written_ms": {folder: {"median": round(statistics.median(times) * 1000),
+                                                     "all": [round(x * 1000) for x in times]}
+                                            for folder, times in records.items()},
         "serve_peak_rss_mib": round(rss),
         "no_change_build_s": round(no_change, 2),
     }
