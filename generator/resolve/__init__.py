@@ -2,13 +2,16 @@
 
 The only stage that sees all documents. References resolve by id first, then by name or alias;
 what resolves to nothing becomes an implicit record, with a warning at the reference.
-An edit of articles alone can be applied to the last resolution instead (`update`).
+An edit of articles alone, or of records alone, can be applied to the last resolution instead (`update`).
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePosixPath
+from typing import Iterator
+
 from ..config import Config
 from ..diagnostics import Diagnostic, Loc, did_you_mean
 from ..ids import is_id, make_id, ref_key
@@ -40,6 +43,15 @@ def article_order(article: Article) -> tuple[date, str]:
 def listed(doc: Document | None) -> bool:
     """Whether the document is an article the site lists (not a draft)."""
     return doc is not None and doc.kind == "article" and not doc.get("draft")
+
+
+def make_entity(rid: str, fields: dict[str, Field], where: Loc, doc: Document | None) -> Entity:
+    """An entity as its record or front-matter entry describes it."""
+    get = lambda key, default=None: fields[key].value if key in fields else default  # noqa: E731
+    aliases = list(dict.fromkeys(f.value for f in get("aliases", [])))
+    return Entity(id=rid, name=get("name", rid), type=get("type", "other"), aliases=aliases,
+                  description=get("description", ""), links=get("links", {}), implicit=False, doc=doc,
+                  defined_in=where.path)
 
 
 def make_source(rid: str, fields: dict[str, Field], where: Loc, doc: Document | None) -> Source:
@@ -83,11 +95,7 @@ class _Resolver:
     def add_entity(self, rid: str, fields: dict[str, Field], where: Loc, doc: Document | None) -> None:
         if not self._claim_id("entity id", rid, where, self.entity_origin):
             return
-        get = lambda key, default=None: fields[key].value if key in fields else default  # noqa: E731
-        aliases = list(dict.fromkeys(f.value for f in get("aliases", [])))
-        self.entities[rid] = Entity(id=rid, name=get("name", rid), type=get("type", "other"), aliases=aliases,
-                                    description=get("description", ""), links=get("links", {}), implicit=False,
-                                    doc=doc, defined_in=where.path)
+        self.entities[rid] = make_entity(rid, fields, where, doc)
 
     def add_source(self, rid: str, fields: dict[str, Field], where: Loc, doc: Document | None) -> None:
         if not self._claim_id("source id", rid, where, self.source_origin):
@@ -184,8 +192,7 @@ class _Resolver:
                         ) -> list[Diagnostic]:
         """Resolve the references of a record's own text (and a source record's `publisher`, or a claim record's
         `about` and `related`, when given: `run` resolves those apart); the problems they have."""
-        shared, self.problems = self.problems, []
-        try:
+        with self._apart() as problems:
             if publisher is not None:
                 self.entity(publisher.value, publisher.loc)
             if claim is not None:
@@ -193,9 +200,16 @@ class _Resolver:
             for mention in doc.mentions:
                 self.entity(mention.ref, mention.loc)
             for span in doc.claims:
-                self.problems.append(span.loc.warning(
+                problems.append(span.loc.warning(
                     "claim annotations count only in articles: this one is shown as plain text"))
-            return self.problems
+        return problems
+
+    @contextmanager
+    def _apart(self) -> Iterator[list[Diagnostic]]:
+        """The problems found inside, kept apart from everything else's."""
+        shared, self.problems = self.problems, []
+        try:
+            yield self.problems
         finally:
             self.problems = shared
 
@@ -213,12 +227,9 @@ class _Resolver:
 
     def annotate_alone(self, article: Article) -> list[Diagnostic]:
         """Annotate the article; the problems of its references, kept apart from everything else's."""
-        shared, self.problems = self.problems, []
-        try:
+        with self._apart() as problems:
             self.annotate(article)
-            return self.problems
-        finally:
-            self.problems = shared
+        return problems
 
     def article(self, doc: Document, slug: str) -> Article:
         known = {"title", "date", "slug", "summary", "publisher", "wire", "authors", "original_url", "tags",

@@ -18,7 +18,7 @@ from bisect import bisect_left, insort
 from ..config import Config
 from ..diagnostics import Loc
 from ..model import Article, Document
-from . import Resolution, article_order, listed, make_source, slug_of, stem_id
+from . import Resolution, article_order, listed, make_entity, make_source, slug_of, stem_id
 
 
 def update(res: Resolution, changes: dict[str, Document | None], config: Config) -> Resolution | None:
@@ -115,15 +115,14 @@ def _records(res: Resolution, changed: list[str], changes: dict[str, Document | 
         before, after = res.docs.get(path), changes[path]
         record = registries[after.kind].get(stem_id(after)) if after is not None else None
         if (before is None or after is None or record is None or record.doc is not before
-                or _names(before) != _names(after) or _mentioned(before) != _mentioned(after)):
+                or _names(before) != _names(after) or _mention_refs(before) != _mention_refs(after)):
             return None
     for path in changed:
         doc = changes[path]
         assert doc is not None
         rid, publisher, claim = stem_id(doc), None, None
         if doc.kind == "entity":
-            entity = resolver.entities[rid]
-            entity.description, entity.links, entity.doc = doc.get("description", ""), doc.get("links", {}), doc
+            resolver.entities[rid] = res.archive.entities[rid] = make_entity(rid, doc.fields, Loc(path), doc)
         elif doc.kind == "source":
             source = make_source(rid, doc.fields, Loc(path), doc)
             source.publisher = resolver.sources[rid].publisher  # the same name, resolved the same way
@@ -141,7 +140,7 @@ def _records(res: Resolution, changed: list[str], changes: dict[str, Document | 
     return res
 
 
-def _mentioned(doc: Document) -> list[str]:
+def _mention_refs(doc: Document) -> list[str]:
     return [m.ref for m in doc.mentions]
 
 
