@@ -30,10 +30,15 @@ class SourceFile:
             object.__setattr__(self, "digest", content_digest(self.data))
 
 
+def content_hash() -> hashlib._Hash:
+    """What `content_digest` is the hex digest of, for bytes that come a part at a time."""
+    return hashlib.blake2b(digest_size=16)
+
+
 def content_digest(*parts: bytes) -> str:
     """The identity of some bytes (given whole or in parts), for caches and for telling what changed between
     builds."""
-    h = hashlib.blake2b(digest_size=16)
+    h = content_hash()
     for part in parts:
         h.update(part)
     return h.hexdigest()

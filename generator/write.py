@@ -12,8 +12,9 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import BinaryIO, Iterator
 
-from .model import content_digest
+from .model import content_digest, content_hash
 
 BUNDLE = "pagefind"  # the search index: search.py writes it after the pages, nothing else touches it
 MARKER = ".archive-site"  # marks a folder as ours, so that replacing it can lose nothing an editor wrote
@@ -58,23 +59,44 @@ class SiteWriter:
     def fresh(self) -> bool:
         return self.previous is None
 
-    def write(self, relative: str, data: bytes | str | list[bytes]) -> None:
+    def write(self, relative: str, data: bytes | str | list[bytes] | Iterator[bytes]) -> None:
         self.record(relative, *self.store(relative, data))
 
-    def store(self, relative: str, data: bytes | str | list[bytes]) -> tuple[str, bool]:
+    def store(self, relative: str, data: bytes | str | list[bytes] | Iterator[bytes]) -> tuple[str, bool]:
         """Write a file unless the site has it with these bytes (or these parts of bytes, which a large file is
         written from without joining them); returns its digest and whether it was written. (A worker of the
-        render stage stores; the build's own process records what it stored.)"""
+        render stage stores; the build's own process records what it stored.) Parts that come as an iterator
+        are written as they come, never all held at once, and the file is dropped again if it changed nothing."""
+        if isinstance(data, Iterator):
+            return self._stream(relative, data)
         parts = data if isinstance(data, list) else [data.encode() if isinstance(data, str) else data]
         digest = content_digest(*parts)
-        changed = not (self.previous is not None and self.previous.get(relative) == digest
-                       and (self.out / relative).is_file())
+        changed = not self._kept(relative, digest)
         if changed:
-            target = self.dir / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with target.open("wb") as f:
+            with self._open(relative) as f:
                 f.writelines(parts)
         return digest, changed
+
+    def _stream(self, relative: str, parts: Iterator[bytes]) -> tuple[str, bool]:
+        digest = content_hash()
+        with self._open(relative) as f:
+            for part in parts:
+                digest.update(part)
+                f.write(part)
+        if self._kept(relative, digest.hexdigest()):
+            (self.dir / relative).unlink()
+            return digest.hexdigest(), False
+        return digest.hexdigest(), True
+
+    def _kept(self, relative: str, digest: str) -> bool:
+        """Whether the site has this file with these bytes."""
+        return (self.previous is not None and self.previous.get(relative) == digest
+                and (self.out / relative).is_file())
+
+    def _open(self, relative: str) -> BinaryIO:
+        target = self.dir / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target.open("wb")
 
     def record(self, relative: str, digest: str, changed: bool) -> None:
         """Account for a file written (by this process or by a worker of the render stage)."""

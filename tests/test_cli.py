@@ -5,6 +5,7 @@ through `sys.exit`, no traceback on stderr) start `python -m generator`.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -341,6 +342,25 @@ def test_a_build_with_nothing_changed_writes_nothing(make_archive, run) -> None:
     result = run("build", "-C", root)
     assert result.code == 0 and UP_TO_DATE.match(result.out.strip())
     assert {p: p.stat().st_mtime_ns for p in (root / "site").rglob("*")} == stamps
+
+
+def test_a_rebuild_writes_only_the_files_that_changed(make_archive, run) -> None:
+    """Pages and archive.json alike: the export is written as it is made (a build process keeps none of it), and
+    its file is kept when the edit did not change it."""
+    root = make_archive(CLEAN, CONFIG)
+    assert run("build", "-C", root, "--no-search").code == 0
+    site = root / "site"
+    stamps = {p: p.stat().st_mtime_ns for p in site.rglob("*") if p.is_file()}
+    export = (site / "data" / "archive.json").read_bytes()
+    (root / "content/articles/a.md").write_text(HEAD + "All is still well.\n")  # not in the export
+    assert run("build", "-C", root, "--no-search").code == 0
+    rewritten = {p.relative_to(site).as_posix() for p, stamp in stamps.items() if p.stat().st_mtime_ns != stamp}
+    assert "articles/a/index.html" in rewritten and "data/archive.json" not in rewritten
+    assert (site / "data" / "archive.json").read_bytes() == export
+    (root / "content/articles/a.md").write_text(HEAD.replace("title: T", "title: Retitled") + "All is well.\n")
+    assert run("build", "-C", root, "--no-search").code == 0
+    assert json.loads((site / "data" / "archive.json").read_text())["articles"][0]["title"] == "Retitled"
+    assert not list(root.glob(".site.staging-*")), "the staged files went in or away"
 
 
 def test_a_failed_build_keeps_the_previous_site(make_archive, run) -> None:

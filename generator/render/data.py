@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timezone
 from itertools import chain, filterfalse, repeat
 from operator import attrgetter
-from typing import Any, Callable, Collection, Iterable
+from typing import Any, Callable, Collection, Iterable, Iterator
 from xml.sax.saxutils import escape
 
 from feedgen.feed import FeedGenerator
@@ -30,8 +30,8 @@ class Lines:
     order: list[str] = field(default_factory=list)
 
 
-def archive_json(archive: Archive, known: Lines | None = None, dirty: Collection[str] = ()
-                 ) -> tuple[list[bytes] | None, Lines]:
+def archive_json(archive: Archive, known: Lines | None = None, dirty: Collection[str] = (), keep: bool = True
+                 ) -> tuple[Iterable[bytes] | None, Lines]:
     """The cross-reference graph, with exactly the keys and orderings of the output contract, as the parts of
     the file (its lines, which are never joined: at 100,000 articles the file is 260 MB) and its lines; None
     instead of the parts when they would make the `known` file.
@@ -39,9 +39,15 @@ def archive_json(archive: Archive, known: Lines | None = None, dirty: Collection
     One record a line: a diff between two exports shows the records that changed, and Python's C encoder
     (which pretty-printing would bypass) writes it in a fraction of the time. `known`: the last export's
     lines; of those, only the `dirty` records' are made again. (The passes over every record are in C: an edit
-    in a large archive makes a few lines again out of tens of thousands.)
+    in a large archive makes a few lines again out of tens of thousands.) Without `keep` (no later build will
+    ask), the lines are made as the file is written and none is kept.
     """
     dump = json.JSONEncoder(ensure_ascii=False).encode
+    if not keep:
+        return _parts([(name, list(map(kind.__add__, ids(archive))),
+                        lambda key, kind=kind, record=record, row=row:
+                        dump(row(archive, record(archive, key[len(kind):]))).encode())
+                       for name, kind, ids, record, row in _LISTS]), Lines()
     known = known or Lines()
     lines = Lines(dict(known.by_key))
     same = bool(known.order)
@@ -57,22 +63,26 @@ def archive_json(archive: Archive, known: Lines | None = None, dirty: Collection
             line = dump(row(archive, found)).encode()
             same = same and line == known.by_key.get(key)
             lines.by_key[key] = line
-        keyed.append((name, keys))
+        keyed.append((name, keys, lines.by_key.__getitem__))
         lines.order += keys
     if len(lines.by_key) != len(lines.order):  # records went away
         lines.by_key = {key: lines.by_key[key] for key in lines.order}
     if same and lines.order == known.order:
         return None, lines
-    parts = [b'{"version": 1,\n']
-    for i, (name, keys) in enumerate(keyed):
+    return list(_parts(keyed)), lines
+
+
+def _parts(keyed: list[tuple[str, list[str], Callable[[str], bytes]]]) -> Iterator[bytes]:
+    """The file's parts, from each list's name, keys and the line of a key."""
+    yield b'{"version": 1,\n'
+    for i, (name, keys, line) in enumerate(keyed):
         if keys:
-            parts.append(f'"{name}": [\n'.encode())
-            parts += chain.from_iterable(zip(map(lines.by_key.__getitem__, keys), repeat(b",\n")))
-            parts[-1] = b"\n]"
+            yield f'"{name}": [\n'.encode()
+            yield from chain.from_iterable(zip(map(line, keys[:-1]), repeat(b",\n")))
+            yield line(keys[-1]) + b"\n]"
         else:
-            parts.append(f'"{name}": []'.encode())
-        parts.append(b",\n" if i < len(keyed) - 1 else b"}\n")
-    return parts, lines
+            yield f'"{name}": []'.encode()
+        yield b",\n" if i < len(keyed) - 1 else b"}\n"
 
 
 def _article_row(archive: Archive, a: Article) -> dict:

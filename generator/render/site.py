@@ -72,7 +72,7 @@ class Todo:
 
 def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter, graph: Graph, env: Environment,
                 todo: Todo = Todo(), workers: int = 1, last: Made | None = None,
-                meanwhile: Callable[[], object] | None = None) -> tuple[int, Made]:
+                meanwhile: Callable[[], object] | None = None, keep: bool = True) -> tuple[int, Made]:
     """Render the pages `todo` names and the feeds and data files into `writer`; the other pages keep the last
     build's files (which `last` describes, when this process made them). Returns the number of HTML pages and
     what this build made. Template errors raise BuildFailed.
@@ -80,7 +80,8 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
     With `workers` > 1 and many pages and feeds to make, this process and forked workers make them in chunks
     (`workers.shared_chunks`): the workers inherit the archive, the graph and the compiled templates, and send
     back only the digests of the files they wrote. This process first makes the site-wide files and does the
-    caller's `meanwhile` work.
+    caller's `meanwhile` work. Without `keep` (no later build of this process will update what this one made),
+    the parts of archive.json are not kept.
     """
     site = {"title": config.title, "description": config.description, "language": config.language,
             "base_url": config.base_url}
@@ -113,7 +114,7 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
         if meanwhile is not None:
             meanwhile()
         _write_assets(root, env, writer)
-        data, made.lines = archive_json(archive, last.lines, todo.dirty or ())
+        data, made.lines = archive_json(archive, last.lines, todo.dirty or (), keep)
         if data is None:
             writer.keep("data/archive.json")
         else:
