@@ -57,7 +57,7 @@ class Excerpt:
     end: int
 
 
-@by_fields
+@by_fields(interned=("ref",))
 @dataclass(frozen=True, slots=True)
 class MentionRef:
     ref: str
@@ -65,7 +65,7 @@ class MentionRef:
     excerpt: Excerpt
 
 
-@by_fields
+@by_fields(interned=("claim", "by", "source", "stance"))
 @dataclass(frozen=True, slots=True)
 class ClaimSpan:
     claim: str
@@ -89,7 +89,7 @@ class Field:
     key_loc: Loc | None = None  # where its key is written, in a mapping: problems with the key point there
 
 
-@by_fields
+@by_fields(interned=("kind",))
 @dataclass(slots=True)
 class Document:
     """One parsed file: front matter fields, the annotations found in the body, and the body as HTML with holes

@@ -45,6 +45,9 @@ class Collected:
     note_refs: list[tuple[str, Loc]] = field(default_factory=list)
     note_defs: dict[str, Loc] = field(default_factory=dict)
     first_paragraph: str | None = None
+    # each sentence once, however many annotations it holds: a parse pickles shared strings once, and a large
+    # archive holds hundreds of thousands of excerpts
+    sentences: dict[str, str] = field(default_factory=dict)
 
     def loc(self, line: int, col: int) -> Loc:
         return Loc(self.path, line, col)
@@ -286,12 +289,12 @@ class _Inline:
     def finish(self, text: str) -> None:
         found = self.found
         for ref, loc, start, end in self.pending_mentions:
-            found.mentions.append(MentionRef(ref, loc, excerpt(text, start, end)))
+            found.mentions.append(MentionRef(ref, loc, excerpt(text, start, end, found.sentences)))
         # spans are collected as they close, so an enclosing claim (the paragraph's, an outer span) comes
         # after those inside it; appearances are ordered by where they start, the outer one first
         ordered = sorted(self.pending_claims, key=lambda claim: (claim[3], -claim[4]))
         for attrs, loc, wording, start, end, locs, tag in ordered:
-            span = _claim_span(found, attrs, loc, locs, wording, excerpt(text, start, end))
+            span = _claim_span(found, attrs, loc, locs, wording, excerpt(text, start, end, found.sentences))
             if span:
                 tag.meta = {"index": len(found.claims)}
                 found.claims.append(span)
@@ -321,8 +324,9 @@ def attr_offsets(text: str, start: int, end: int) -> dict[str, int]:
     return {m.group(1): m.start(1) for m in _ATTR_KEY.finditer(text, start, end) if m.group(1)}
 
 
-def excerpt(text: str, start: int, end: int) -> Excerpt:
-    """The sentence of `text` holding `text[start:end]`, with the range's offsets within it."""
+def excerpt(text: str, start: int, end: int, sentences: dict[str, str]) -> Excerpt:
+    """The sentence of `text` holding `text[start:end]`, with the range's offsets within it; the sentence is
+    the one in `sentences` when an excerpt before had it."""
     begin = 0
     for match in _SENTENCE_END.finditer(text, 0, max(start, 0)):
         begin = match.end()
@@ -330,4 +334,5 @@ def excerpt(text: str, start: int, end: int) -> Excerpt:
     stop = after.end() if after else len(text)
     while begin < start and text[begin].isspace():
         begin += 1
-    return Excerpt(text[begin:stop].rstrip(), start - begin, end - begin)
+    sentence = text[begin:stop].rstrip()
+    return Excerpt(sentences.setdefault(sentence, sentence), start - begin, end - begin)
