@@ -16,7 +16,7 @@ from .diagnostics import Diagnostic
 from .model import Document
 
 FOLDER = ".archive-cache"
-FORMAT = 4  # bump when what is pickled here changes shape
+FORMAT = 5  # bump when what is pickled here changes shape (5: bodies compressed)
 
 Parsed = tuple[Document | None, list[Diagnostic]]
 CacheUse = Literal["on", "read", "off"]

@@ -93,13 +93,13 @@ class Field:
 @dataclass(slots=True)
 class Document:
     """One parsed file: front matter fields, the annotations found in the body, and the body as HTML with holes
-    where resolution decides what to show (`render.markdown.fill`). Its text is not kept: the one page that
-    shows it, the annotated source view, reads the file again."""
+    where resolution decides what to show (`render.markdown.fill`), compressed (`parse.body.pack`). Its text
+    is not kept: the one page that shows it, the annotated source view, reads the file again."""
 
     path: str
     kind: Kind
     fields: dict[str, Field]
-    body: str
+    body: bytes
     mentions: list[MentionRef] = field(default_factory=list)
     claims: list[ClaimSpan] = field(default_factory=list)
     first_paragraph: str = ""

@@ -7,7 +7,7 @@ from __future__ import annotations
 from ..diagnostics import Diagnostic, Loc
 from ..model import Document, SourceFile
 from .annotations import Collected
-from .body import prerender
+from .body import pack, prerender
 from .frontmatter import read_front_matter
 from .markdown import make_parser
 from .positions import LineMap
@@ -52,7 +52,7 @@ def parse_file(file: SourceFile) -> tuple[Document | None, list[Diagnostic]]:
     fields = check_fields(raw, SCHEMAS[file.kind], start, diagnostics)
     diagnostics += found.diagnostics + _note_problems(found)
     # claims count only in articles: in a record's body they get no claim tag
-    body = prerender(tokens[1:], found.claims if file.kind == "article" else ())
+    body = pack(prerender(tokens[1:], found.claims if file.kind == "article" else ()))
     doc = Document(path=file.path, kind=file.kind, fields=fields, body=body, mentions=found.mentions,
                    claims=found.claims, first_paragraph=found.first_paragraph or "", digest=file.digest)
     return doc, diagnostics

@@ -15,6 +15,7 @@ from typing import Callable, NamedTuple, Sequence, TypeVar, overload
 from markupsafe import Markup
 
 from ..model import ENTITY_TYPES, STANCES, Appearance, Archive, Article, Claim, Document, Entity, Excerpt, Source
+from ..parse.body import unpack
 from .markdown import Links, fill
 from .urls import page_path
 
@@ -106,7 +107,7 @@ class Graph:
     def body(self, doc: Document | None, page: str) -> Markup:
         if doc is None:
             return Markup("")
-        return Markup(fill(doc.body, Links(self.archive, page, doc.claims)))
+        return Markup(fill(unpack(doc.body), Links(self.archive, page, doc.claims)))
 
     def entity(self, eid: str | None) -> Entity | None:
         return self.archive.entities.get(eid) if eid else None
