@@ -202,6 +202,7 @@ class Builder:
         # BuildResult's archive is valid until the next build)
         self.resolution: Resolution | None = None
         self.snapshot: Snapshot | None = None  # of the resolution, before the changes it counts as `touched`
+        self.released = False  # whether the last build dropped part of its parses (`_release_mentions`)
 
     # ---- load, parse, resolve: also all of `archive check` ------------------------------------
 
@@ -229,10 +230,20 @@ class Builder:
         diagnostics.sort()
         return config, (None if has_errors(diagnostics) else archive), diagnostics, found
 
+    def _release_mentions(self, archive: Archive) -> None:
+        """Drop the mentions of the articles' parses, before the render workers copy them: resolved, they are in
+        each article's `mentions` and `first_mentions`, and only a later build of this process would read them
+        (100,000 articles hold 1.5 million). That build parses again, from the cache."""
+        for article in archive.articles:
+            article.doc.mentions = []
+        self.released = True
+
     def _parse(self, found: list[Found]) -> tuple[list[Parsed], dict[str, Document | None]]:
         """Every file's parse: from this process's memory, else the cache, else parsing it. A file is read
         only when its size or modification time changed (or changed too recently to tell, as git does).
         Also the documents that differ from this process's last parse (path -> document; None: none now)."""
+        if self.released:  # the last build dropped part of its parses (`_release_mentions`)
+            self.parsed, self.resolution, self.released = {}, None, False
         now = time.time_ns()
         changes: dict[str, Document | None] = {}
         digests: dict[str, str] = {}
@@ -353,6 +364,8 @@ class Builder:
             self.env, self.env_key = make_env(self.root), (settings, theme)
             self.templates = template_digests(self.env, PAGE_TEMPLATES)
         env, templates = self.env, self.templates
+        if not self.lives_on:
+            self._release_mentions(archive)
         with long_lived(cycles=False):  # indexes
             graph = Graph(archive, self._read)
         resolution, last = self.resolution, self.snapshot
