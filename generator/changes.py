@@ -20,10 +20,10 @@ builds after random edits.
 from __future__ import annotations
 
 import hashlib
-from sys import intern
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import chain
+from sys import intern
 from typing import Collection
 
 from .ids import ref_key
