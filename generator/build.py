@@ -60,6 +60,7 @@ PAGE_TEMPLATES = ("home.html", "articles.html", "article.html", "article_source.
 @dataclass
 class BuildResult:
     diagnostics: list[Diagnostic]
+    # resolved; a builder that does not live on (`Builder.lives_on`) has dropped its articles' parsed mentions
     archive: Archive | None = None
     pages: int = 0
     out: Path | None = None
