@@ -234,7 +234,7 @@ class Builder:
     def _release_mentions(self, archive: Archive) -> None:
         """Drop the mentions of the articles' parses, before the render workers copy them: resolved, they are in
         each article's `mentions` and `first_mentions`, and only a later build of this process would read them
-        (100,000 articles hold 1.5 million). That build parses again, from the cache."""
+        (100,000 articles hold 1.5 million). That build parses again (from the cache, when there is one)."""
         for article in archive.articles:
             article.doc.mentions = []
         self.released = True

@@ -78,15 +78,16 @@ class SiteWriter:
         return digest, changed
 
     def _stream(self, relative: str, parts: Iterator[bytes]) -> tuple[str, bool]:
-        digest = content_hash()
+        h = content_hash()
         with self._open(relative) as f:
             for part in parts:
-                digest.update(part)
+                h.update(part)
                 f.write(part)
-        if self._kept(relative, digest.hexdigest()):
+        digest = h.hexdigest()
+        if self._kept(relative, digest):
             (self.dir / relative).unlink()
-            return digest.hexdigest(), False
-        return digest.hexdigest(), True
+            return digest, False
+        return digest, True
 
     def _kept(self, relative: str, digest: str) -> bool:
         """Whether the site has this file with these bytes."""
