@@ -1,7 +1,7 @@
 """`{% cached %}`: made once for each depth of page, with that depth's relative links."""
 from __future__ import annotations
 
-from generator.render.env import make_env
+from generator.render.env import make_env, page_vars
 
 
 def test_a_cached_fragment_is_made_once_per_depth(tmp_path):
@@ -17,8 +17,8 @@ def test_a_cached_fragment_is_made_once_per_depth(tmp_path):
 
     t = template()
     pages = ["", "articles/", "entities/", "articles/a/", "entities/b/", "claims/c/"]
-    assert [t.render(page_path=p) for p in pages] == [
+    assert [t.render(**page_vars(p)) for p in pages] == [
         "1 articles/ ", "2 ../articles/ articles/", "2 ../articles/ entities/", "3 ../../articles/ articles/a/",
         "3 ../../articles/ entities/b/", "3 ../../articles/ claims/c/"]
-    assert t.render(page_path="x/y/z/", absolute_root="/base/") == "4 /base/articles/ x/y/z/"
-    assert template().render(page_path="") == "5 articles/ "  # a new environment (changed settings): made again
+    assert t.render(**page_vars("x/y/z/", "/base/")) == "4 /base/articles/ x/y/z/"
+    assert template().render(**page_vars("")) == "5 articles/ "  # a new environment (changed settings): made again

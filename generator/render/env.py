@@ -7,13 +7,13 @@ import uuid
 from pathlib import Path
 from typing import Iterable
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateError, meta, pass_context
-from jinja2.runtime import Context
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateError, meta
 from markupsafe import Markup, escape
 
 from ..model import Excerpt, content_digest
 from .fragments import FragmentCache
-from .urls import page_path, relative
+from . import urls
+from .urls import relative
 
 
 def builtin_theme() -> Path:
@@ -25,16 +25,22 @@ def builtin_theme() -> Path:
     raise FileNotFoundError("the built-in templates are missing from this installation")
 
 
-@pass_context
-def url(context: Context, target: str) -> str:
-    """A site path as a link from the current page; pages served at any depth (404) use the base path."""
-    root = context.get("absolute_root")
-    return root + target if root else relative(context["page_path"], target)
+def page_vars(page_path: str, absolute_root: str | None = None) -> dict[str, object]:
+    """What every page's template gets besides its context: its site path, and `url` and `link`, which make
+    site paths links from it; a page served at any depth (404) links from the base path, `absolute_root`.
+    Plain functions made for the page: Jinja copies the whole context for each call of a context function
+    made in a loop, a tenth of rendering a page."""
+    if absolute_root:
+        def url(target: str) -> str:
+            return absolute_root + target
+    else:
+        def url(target: str) -> str:
+            return relative(page_path, target)
 
+    def link(kind: str, key: str = "", page: int = 1) -> str:
+        return url(urls.page_path(kind, key, page))
 
-@pass_context
-def link(context: Context, kind: str, key: str = "", page: int = 1) -> str:
-    return url(context, page_path(kind, key, page))
+    return {"page_path": page_path, "url": url, "link": link}
 
 
 def excerpt_html(excerpt: Excerpt) -> Markup:
@@ -43,13 +49,17 @@ def excerpt_html(excerpt: Excerpt) -> Markup:
     return Markup(f"{escape(s[:excerpt.start])}<mark>{escape(s[excerpt.start:excerpt.end])}</mark>{escape(s[excerpt.end:])}")
 
 
-@lru_cache(maxsize=4096)  # a date is shown on many pages (every list that holds its article), strftime is slow
 def human_date(value: date | datetime | str | None) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
         value = date.fromisoformat(value[:10])
-    return f"{value.day} {value:%B %Y}"
+    return _human_day(value.date() if isinstance(value, datetime) else value)  # (a datetime's own offset's day)
+
+
+@lru_cache(maxsize=4096)  # a day is shown on many pages (every list that holds its articles); strftime is slow
+def _human_day(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
 
 
 def make_env(root: Path) -> Environment:
@@ -58,7 +68,6 @@ def make_env(root: Path) -> Environment:
     env = Environment(loader=ChoiceLoader([*loaders, FileSystemLoader(builtin_theme())]), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, extensions=[FragmentCache],
                       auto_reload=False)  # a changed template file gets a new environment (Builder.env_key)
-    env.globals.update(url=url, link=link)
     env.filters.update(excerpt=excerpt_html, human_date=human_date)
     return env
 

@@ -31,7 +31,7 @@ class FragmentCache(Extension):
                                ).set_lineno(lineno)
 
     def _fragment(self, context: Context, template: str, lineno: int, caller: Callable[[], Markup]) -> Markup:
-        root = self.environment.globals["url"](context, "")  # what every link of this page starts from
+        root = context.resolve("url")("")  # what every link of this page starts from
         key = (template, lineno, root)
         made = self.made.get(key)
         if made is None:

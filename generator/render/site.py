@@ -18,7 +18,7 @@ from ..model import Archive, Article, content_digest
 from ..workers import shared_chunks
 from ..write import SiteWriter
 from .data import Lines, archive_json, atom, newest_first, sitemap
-from .env import builtin_theme
+from .env import builtin_theme, page_vars
 from .highlight import stylesheet
 from .pages import Page, Planner, keys
 from .suggest import Suggestions, suggestions
@@ -227,8 +227,9 @@ class _Job:
                 if i < len(pages):
                     page = pages[i]
                     relative = output_file(page.path)
-                    data = self.env.get_template(page.template).render(page.context(), page_path=page.path,
-                                                                       site=self.site)
+                    context = page.context()
+                    data = self.env.get_template(page.template).render(
+                        context, site=self.site, **page_vars(page.path, context.get("absolute_root")))
                 else:
                     feed = self.feeds[i - len(pages)]
                     relative = feed.path
