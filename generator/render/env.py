@@ -29,7 +29,7 @@ def page_vars(page_path: str, absolute_root: str | None = None) -> dict[str, obj
     """What every page's template gets besides its context: its site path, and `url` and `link`, which make
     site paths links from it; a page served at any depth (404) links from the base path, `absolute_root`.
     Plain functions made for the page: Jinja copies the whole context for each call of a context function
-    made in a loop, a tenth of rendering a page."""
+    called in a loop (a seventh of rendering a claim page)."""
     if absolute_root:
         def url(target: str) -> str:
             return absolute_root + target
