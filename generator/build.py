@@ -60,7 +60,8 @@ PAGE_TEMPLATES = ("home.html", "articles.html", "article.html", "article_source.
 @dataclass
 class BuildResult:
     diagnostics: list[Diagnostic]
-    # resolved; a builder that does not live on (`Builder.lives_on`) has dropped its articles' parsed mentions
+    # resolved; a builder that does not live on (`Builder.lives_on`) has dropped its articles' parsed mentions and
+    # front matter (`Builder._release_parses`)
     archive: Archive | None = None
     pages: int = 0
     out: Path | None = None
@@ -203,7 +204,7 @@ class Builder:
         # BuildResult's archive is valid until the next build)
         self.resolution: Resolution | None = None
         self.snapshot: Snapshot | None = None  # of the resolution, before the changes it counts as `touched`
-        self.released = False  # whether the last build dropped part of its parses (`_release_mentions`)
+        self.released = False  # whether the last build dropped part of its parses (`_release_parses`)
 
     # ---- load, parse, resolve: also all of `archive check` ------------------------------------
 
@@ -231,19 +232,22 @@ class Builder:
         diagnostics.sort()
         return config, (None if has_errors(diagnostics) else archive), diagnostics, found
 
-    def _release_mentions(self, archive: Archive) -> None:
-        """Drop the mentions of the articles' parses, before the render workers copy them: resolved, they are in
-        each article's `mentions` and `first_mentions`, and only a later build of this process would read them
-        (100,000 articles hold 1.5 million). That build parses again (from the cache, when there is one)."""
+    def _release_parses(self, archive: Archive) -> None:
+        """Drop what rendering does not read of the articles' parses, before the render workers copy it: resolved,
+        the mentions are in each article's `mentions` and `first_mentions` (100,000 articles hold 1.5 million),
+        the front matter in the article's own fields (with the locations of its values, a dozen objects an
+        article) and the first paragraph in its summary. Only a later build of this process would read them: it
+        parses again (from the cache, when there is one)."""
         for article in archive.articles:
-            article.doc.mentions = []
+            doc = article.doc
+            doc.mentions, doc.fields, doc.first_paragraph = [], {}, ""
         self.released = True
 
     def _parse(self, found: list[Found]) -> tuple[list[Parsed], dict[str, Document | None]]:
         """Every file's parse: from this process's memory, else the cache, else parsing it. A file is read
         only when its size or modification time changed (or changed too recently to tell, as git does).
         Also the documents that differ from this process's last parse (path -> document; None: none now)."""
-        if self.released:  # the last build dropped part of its parses (`_release_mentions`)
+        if self.released:  # the last build dropped part of its parses (`_release_parses`)
             self.parsed, self.resolution, self.released = {}, None, False
         now = time.time_ns()
         changes: dict[str, Document | None] = {}
@@ -366,7 +370,7 @@ class Builder:
             self.templates = template_digests(self.env, PAGE_TEMPLATES)
         env, templates = self.env, self.templates
         if not self.lives_on:
-            self._release_mentions(archive)
+            self._release_parses(archive)
         with long_lived(cycles=False):  # indexes
             graph = Graph(archive, self._read)
         resolution, last = self.resolution, self.snapshot
