@@ -16,6 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from generator.build import Builder
+from generator.changes import _digest
+from generator.diagnostics import Loc
 from generator.write import MARKER
 
 STANCES = ("asserts", "reports", "supports", "disputes")
@@ -279,3 +281,13 @@ def test_a_preview_started_on_an_unchanged_site(tmp_path: Path) -> None:
     assert builder.build(search=False, changed=changed).ok
     Builder(tmp_path, tmp_path / "clean", cache="off").build(search=False)
     assert site_files(tmp_path / "site") == site_files(tmp_path / "clean")
+
+
+def test_a_snapshot_digest_is_of_values_not_of_shared_objects() -> None:
+    """Two builds' snapshots hold equal records made of different objects (one parsed in a worker, one read
+    from the cache): their digests must not tell them apart. Values of other kinds are digested too."""
+    one, same = "x" * 40, "".join(["x"] * 40)
+    assert one is not same
+    assert _digest((one, one, [one])) == _digest((one, same, [same]))
+    assert _digest({"kind": [Loc("a.md", 2, 3)]}) == _digest({"kind": [Loc("a.md", 2, 3)]})
+    assert _digest({"kind": [Loc("a.md", 2, 3)]}) != _digest({"kind": [Loc("a.md", 2, 4)]})
