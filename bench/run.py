@@ -245,20 +245,27 @@ def measure_site(site: Path) -> dict[str, Any]:
             "pagefind_bytes": folder_size(bundle)[0] if bundle.is_dir() else 0}
 
 
-def site_identity(site: Path) -> int | None:
-    try:
-        return site.stat().st_ino
-    except FileNotFoundError:
-        return None
+def site_identity(site: Path) -> tuple[int | None, int | None]:
+    """The inodes of the site folder and of its search bundle: a new one of either means the old was deleted
+    (a rebuild with search replaces the bundle, thousands of files, in a site it otherwise updates in place)."""
+    def inode(path: Path) -> int | None:
+        try:
+            return path.stat().st_ino
+        except FileNotFoundError:
+            return None
+
+    return inode(site), inode(site / "pagefind")
 
 
 def rebuild(folder: Path, name: str, search: bool, env: dict[str, str] | None) -> dict[str, Any]:
-    """`archive build` again into an existing site. When the site folder is a new one afterwards, the build
-    replaced it and deleted the old one: that is recorded, so that the next cold build waits (see settle)."""
+    """`archive build` again into an existing site. When the site folder or its search bundle is a new one
+    afterwards, the build replaced it and deleted the old one: that is recorded, so that the next cold build
+    waits (see settle)."""
     before = site_identity(folder / name)
     result = archive_build(folder, name, search, env)
-    result["replaced_site"] = site_identity(folder / name) != before
-    if result["replaced_site"]:
+    after = site_identity(folder / name)
+    result["replaced_site"] = after[0] != before[0]
+    if after != before:
         note_deletion()
     return result
 
