@@ -12,8 +12,7 @@ from markupsafe import Markup, escape
 
 from ..model import Excerpt, content_digest
 from .fragments import FragmentCache
-from . import urls
-from .urls import relative
+from .urls import page_path, relative
 
 
 def builtin_theme() -> Path:
@@ -25,22 +24,22 @@ def builtin_theme() -> Path:
     raise FileNotFoundError("the built-in templates are missing from this installation")
 
 
-def page_vars(page_path: str, absolute_root: str | None = None) -> dict[str, object]:
-    """What every page's template gets besides its context: its site path, and `url` and `link`, which make
-    site paths links from it; a page served at any depth (404) links from the base path, `absolute_root`.
-    Plain functions made for the page: Jinja copies the whole context for each call of a context function
-    called in a loop (a seventh of rendering a claim page)."""
+def page_vars(path: str, absolute_root: str | None = None) -> dict[str, object]:
+    """What every page's template gets besides its context: its site path `page_path`, and `url` and `link`,
+    which make site paths links from it; a page served at any depth (404) links from the base path,
+    `absolute_root`. Plain functions made for the page: Jinja copies the whole context for each call of a
+    context function in a loop (a seventh of rendering a claim page)."""
     if absolute_root:
         def url(target: str) -> str:
             return absolute_root + target
     else:
         def url(target: str) -> str:
-            return relative(page_path, target)
+            return relative(path, target)
 
     def link(kind: str, key: str = "", page: int = 1) -> str:
-        return url(urls.page_path(kind, key, page))
+        return url(page_path(kind, key, page))
 
-    return {"page_path": page_path, "url": url, "link": link}
+    return {"page_path": path, "url": url, "link": link}
 
 
 def excerpt_html(excerpt: Excerpt) -> Markup:

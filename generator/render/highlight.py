@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Iterator, Union
+from typing import Iterator
 
 from markupsafe import Markup, escape
 from pygments import highlight
@@ -14,7 +14,7 @@ from pygments.token import Comment, Generic, Keyword, Literal, Name, Punctuation
 from pygments.util import ClassNotFound
 
 LIGHT_STYLE, DARK_STYLE = "friendly", "monokai"
-Rule = tuple[str, Union[_TokenType, tuple[_TokenType, ...]]]
+Rule = tuple[str, _TokenType | tuple[_TokenType, ...]]
 
 
 # Our file format's rules as Pygments' RegexLexer would take them: at each position, the first rule that matches
@@ -59,8 +59,9 @@ class _Rules:
         index = 1
         for regex, action in rules:
             inner = re.compile(regex).groups
-            # (a token type is itself a tuple)
-            self.actions[index] = action if isinstance(action, _TokenType) else list(zip(range(index + 1, index + 1 + inner), action))
+            groups = range(index + 1, index + 1 + inner)
+            # (a token type is itself a tuple: a rule of groups has a plain tuple of them)
+            self.actions[index] = action if isinstance(action, _TokenType) else list(zip(groups, action))
             index += 1 + inner
 
     def tokens(self, text: str, pos: int, end: int) -> Iterator[tuple[int, _TokenType, str]]:
