@@ -95,14 +95,17 @@ class SiteWriter:
                 and (self.out / relative).is_file())
 
     def _open(self, relative: str) -> BinaryIO:
-        # plain strings, and a folder made only when opening fails for want of it: per file of a cold build
-        # of tens of thousands, pathlib's objects and a mkdir call cost more than Python's side of writing it
+        # plain strings and one mkdir call for a folder whose parent is there (most pages have a folder of their
+        # own): per file of a cold build of tens of thousands, pathlib's objects cost more than writing it
         target = f"{self.dir}/{relative}"
+        folder = target.rpartition("/")[0]
         try:
-            return open(target, "wb")
+            os.mkdir(folder)
+        except FileExistsError:
+            pass
         except FileNotFoundError:
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            return open(target, "wb")
+            os.makedirs(folder, exist_ok=True)
+        return open(target, "wb")
 
     def record(self, relative: str, digest: str, changed: bool) -> None:
         """Account for a file written (by this process or by a worker of the render stage)."""
