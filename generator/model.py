@@ -166,6 +166,11 @@ class Claim:
     appearances: list[Appearance] = field(default_factory=list)
 
 
+def calendar_day(value: date | datetime) -> date:
+    """The calendar date as written (a datetime keeps its own offset's date)."""
+    return value.date() if isinstance(value, datetime) else value
+
+
 @dataclass(slots=True)
 class Article:
     slug: str
@@ -189,8 +194,8 @@ class Article:
 
     @property
     def day(self) -> date:
-        """The calendar date as written (a datetime keeps its own offset's date): what the contract sorts by."""
-        return self.date.date() if isinstance(self.date, datetime) else self.date
+        """What the contract sorts by."""
+        return calendar_day(self.date)
 
     @property
     def iso_date(self) -> str:

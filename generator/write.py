@@ -85,7 +85,7 @@ class SiteWriter:
                 f.write(part)
         digest = h.hexdigest()
         if self._kept(relative, digest):
-            (self.dir / relative).unlink()
+            os.unlink(f.name)
             return digest, False
         return digest, True
 

