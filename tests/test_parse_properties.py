@@ -292,3 +292,60 @@ def test_render_emits_only_its_own_tags_and_attributes(text: str) -> None:
             if name in ("href", "src"):
                 scheme = "".join((value or "").split()).lower()
                 assert not scheme.startswith(("javascript:", "vbscript:", "data:")), value
+
+
+# ---- attribute lists: the regex reads the plain ones exactly as the plugin's reader does -------
+
+from mdit_py_plugins.attrs import parse as plugin_attrs  # noqa: E402
+
+from generator.parse import attrs  # noqa: E402
+
+NAMES = st.sampled_from(["claim", "by", "id", "class", "x-1", "a_b", "q:r", "é", "2"])
+PLAIN_ITEMS = st.one_of(
+    st.builds("{}{}".format, st.sampled_from(["#", "."]), NAMES),
+    st.builds("{}={}".format, NAMES, NAMES),
+    st.builds('{}="{}"'.format, NAMES, st.sampled_from(["", "US Department of State", "a=b #c"])),
+)
+ODD_ITEMS = st.one_of(  # mostly not a plain list any more, or not a list at all
+    st.builds('{}="{}"'.format, NAMES, st.sampled_from(["a}b", "x\\\"y", "l\nm"])),
+    st.sampled_from(["{", "}", "#", ".", "=", '"', "\\", "%", "\xa0"]),
+)
+
+
+def attribute_list(items: st.SearchStrategy[str], separators: list[str]) -> st.SearchStrategy[str]:
+    return st.builds(lambda items, seps, end: "{" + "".join(i + s for i, s in zip(items, seps)) + end,
+                     st.lists(items, max_size=8), st.lists(st.sampled_from(separators), min_size=8, max_size=8),
+                     st.sampled_from(["}", "} rest", "", " }"]))
+
+
+ATTR_LISTS = st.one_of(attribute_list(PLAIN_ITEMS, [" ", "\t", "  "]),
+                       attribute_list(st.one_of(PLAIN_ITEMS, ODD_ITEMS), [" ", "", "\n", "\r"]))
+
+
+def read_both(string: str) -> tuple[object, object]:
+    def outcome(reader):
+        try:
+            return reader(string)
+        except plugin_attrs.ParseError as exc:
+            return ("error", str(exc))
+    return outcome(attrs.parse), outcome(plugin_attrs.parse)
+
+
+@SETTINGS
+@given(ATTR_LISTS)
+def test_attribute_lists_read_as_the_plugin_reads_them(string):
+    ours, plugins = read_both(string)
+    assert ours == plugins
+    if isinstance(ours, tuple) and ours[0] != "error":
+        assert list(ours[1]) == list(plugins[1])  # the same order of attributes too
+
+
+def test_plain_attribute_lists_never_reach_the_plugins_reader(monkeypatch):
+    plain = ['{claim=mass-detention by="US Department of State" source=tip-2021 stance=reports} rest',
+             "{ #top .a class=b .c id=x }", "{entity=antony-blinken}", '{title=""}']
+    expected = [plugin_attrs.parse(string) for string in plain]
+
+    def refuse(string):
+        raise AssertionError(f"the plugin's reader was asked for {string!r}")
+    monkeypatch.setattr(plugin_attrs, "parse", refuse)
+    assert [attrs.parse(string) for string in plain] == expected

@@ -9,6 +9,7 @@ from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
+from . import attrs
 from .annotations import ALLOWED_ATTRS, annotations_plugin
 from .mentions import wikilink_plugin
 
@@ -30,6 +31,7 @@ def make_parser(front_matter: bool = True) -> MarkdownIt:
         front_matter_plugin(md)
     footnote_plugin(md, inline=False, always_match_refs=True)
     wikilink_plugin(md)
+    attrs.install()
     attrs_plugin(md, spans=True, allowed=ALLOWED_ATTRS)
     attrs_block_plugin(md, allowed=ALLOWED_ATTRS)
     annotations_plugin(md)
