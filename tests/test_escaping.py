@@ -16,8 +16,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from markupsafe import Markup, escape
 
 from generator.cli import main
+from generator.render.env import fast_escape, make_env
 from tests.conftest import write_archive
 
 SCRIPT = "</script><script>alert(1)</script>"
@@ -386,3 +388,18 @@ def test_hostile_base_url(make_archive, tmp_path):
     assert '/"><script>alert(1)</script>/' in page.attr_values("href")
     ET.parse(tmp_path / "site" / "feed.xml")
     ET.parse(tmp_path / "site" / "sitemap.xml")
+
+
+class _Html:
+    def __html__(self) -> str:
+        return "<b>safe</b>"
+
+
+@pytest.mark.parametrize("value", [HOSTILE, "", "plain", Markup("<i>x</i>"), 12, 1.5, None, _Html(),
+                                   type("Text", (str,), {})("<sub>class</sub>")])
+def test_templates_escape_as_markupsafe_does(value):
+    env = make_env(Path("/nonexistent"))
+    template = env.from_string("{{ value }}|{{ value|e }}")
+    assert template.root_render_func.__globals__["escape"] is fast_escape  # the templates do use it
+    assert fast_escape(value) == escape(value) and type(fast_escape(value)) is Markup
+    assert template.render(value=value) == f"{escape(value)}|{escape(value)}"

@@ -5,10 +5,11 @@ from datetime import date, datetime
 from functools import lru_cache
 import uuid
 from pathlib import Path
-from typing import Iterable
+from types import CodeType
+from typing import Any, Callable, Iterable, MutableMapping
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateError, meta
-from markupsafe import Markup, escape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, Template, TemplateError, meta
+from markupsafe import Markup, _escape_inner, escape
 
 from ..model import Excerpt, calendar_day, content_digest
 from .fragments import FragmentCache
@@ -61,12 +62,40 @@ def _human_day(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
+_markup = str.__new__  # Markup(text) first asks the text for __html__, in Python
+
+
+def fast_escape(value: object) -> Markup:
+    """markupsafe's `escape`, without its Python-level calls for the two kinds of value pages show most: text
+    (escaped in C, then made Markup directly) and markup (safe as it is). Autoescaping calls it for every
+    `{{ }}`: 160 times a page (2.2 of the 32.8 s of CPU of a cold build of 10,000 articles)."""
+    kind = type(value)
+    if kind is str:
+        return _markup(Markup, _escape_inner(value))
+    if kind is Markup:
+        return value  # type: ignore[return-value]
+    return escape(value)
+
+
+class _Template(Template):
+    """A template whose `{{ }}` escape with `fast_escape`: its compiled code looks `escape` up by name in the
+    namespace that `from_code` has just run it in."""
+
+    @classmethod
+    def from_code(cls, environment: Environment, code: CodeType, globals: MutableMapping[str, Any],
+                  uptodate: Callable[[], bool] | None = None) -> Template:
+        template = super().from_code(environment, code, globals, uptodate)
+        template.root_render_func.__globals__["escape"] = fast_escape
+        return template
+
+
 def make_env(root: Path) -> Environment:
     own = root / "templates"
     loaders = [FileSystemLoader(own)] if own.is_dir() else []
     env = Environment(loader=ChoiceLoader([*loaders, FileSystemLoader(builtin_theme())]), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, extensions=[FragmentCache],
                       auto_reload=False)  # a changed template file gets a new environment (Builder.env_key)
+    env.template_class = _Template
     env.filters.update(excerpt=excerpt_html, human_date=human_date)
     return env
 
