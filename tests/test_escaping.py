@@ -19,7 +19,8 @@ import pytest
 from markupsafe import Markup, escape
 
 from generator.cli import main
-from generator.render.env import fast_escape, make_env
+from generator.escaping import fast_escape
+from generator.render.env import make_env
 from tests.conftest import write_archive
 
 SCRIPT = "</script><script>alert(1)</script>"

@@ -7,8 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from markupsafe import escape
-
+from ..escaping import fast_escape
 from ..ids import make_id, ref_key
 from ..model import Archive, ClaimSpan, Entity
 from ..parse.annotations import Collected
@@ -38,8 +37,8 @@ class Links:
 
 def _mention_open(links: Links, ref: str) -> str:
     url, name, kind = links.entity(ref)
-    return (f'<a class="mention" data-type="{escape(kind)}" href="{escape(url)}" '
-            f'title="{escape(name)} ({escape(kind)})">')
+    return (f'<a class="mention" data-type="{fast_escape(kind)}" href="{fast_escape(url)}" '
+            f'title="{fast_escape(name)} ({fast_escape(kind)})">')
 
 
 def _claim_tag(links: Links, index: int) -> str:
@@ -48,11 +47,11 @@ def _claim_tag(links: Links, index: int) -> str:
     statement = span.claim
     if links.archive is not None and span.claim in links.archive.claims:
         statement = links.archive.claims[span.claim].statement
-    by = f'<span class="claim-by">{escape(links.entity(span.by)[1])}</span> · ' if span.by else ""
+    by = f'<span class="claim-by">{fast_escape(links.entity(span.by)[1])}</span> · ' if span.by else ""
     url = relative(links.page, page_path("claim", span.claim))
-    return (f'<a class="claim-tag" id="appearance-{index + 1}" data-stance="{escape(span.stance)}" '
-            f'href="{escape(url)}" title="Claim: {escape(statement)}">{by}'
-            f'<span class="claim-stance">{escape(span.stance)}</span></a>')
+    return (f'<a class="claim-tag" id="appearance-{index + 1}" data-stance="{fast_escape(span.stance)}" '
+            f'href="{fast_escape(url)}" title="Claim: {fast_escape(statement)}">{by}'
+            f'<span class="claim-stance">{fast_escape(span.stance)}</span></a>')
 
 
 def fill(body: str, links: Links) -> str:
