@@ -393,7 +393,7 @@ def machine() -> dict[str, Any]:
         "cpu_model": _first_match("/proc/cpuinfo", r"^model name\s*:\s*(.+)$") or platform.processor(),
         "ram_bytes": int(ram_kib) * 1024 if ram_kib else None,
         "os": _first_match("/etc/os-release", r'^PRETTY_NAME="?([^"\n]*)"?$') or platform.system(),
-        "python": platform.python_version(), "platform": platform.platform()}
+        "python": platform.python_version(), "platform": platform.platform(), **python_build()}
     try:
         from importlib.metadata import version
         info["pagefind"] = version("pagefind")
@@ -402,6 +402,18 @@ def machine() -> dict[str, Any]:
     info["git_commit"] = _git("rev-parse", "HEAD")
     info["git_dirty"] = bool(_git("status", "--porcelain", "--", "generator", "templates"))
     return info
+
+
+def python_build() -> dict[str, Any]:
+    """Which interpreter runs the generator (the one running the benchmark), and whether it calls into a shared
+    libpython: pyenv's default build does, and runs a build about 13 % slower than Debian's python3.11, whose
+    executable has the interpreter linked in (bench/README.md)."""
+    try:
+        with open("/proc/self/maps") as maps:
+            shared = any("/libpython" in line for line in maps)
+    except OSError:
+        shared = None
+    return {"python_executable": os.path.realpath(sys.executable), "python_shared_libpython": shared}
 
 
 def shown(path: Path) -> str:

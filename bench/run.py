@@ -654,8 +654,11 @@ def machine_line(info: dict, minutes: float) -> str:
     measured = (f"the generator of commit {info['generator']['commit'][:10]} (git archive)"
                 if info["generator"].get("commit") else
                 f"commit {info['git_commit'][:10]}{' + uncommitted changes' if info['git_dirty'] else ''}")
+    shared = info.get("python_shared_libpython")
+    python = f"{info.get('python_executable', '?')}" + {True: ", shared libpython", False: ", libpython linked in",
+                                                        None: ""}[shared]
     return (f"Machine: {info['nproc']} CPUs ({info['cpu_model']}), {info['ram_bytes'] / 2**30:.1f} GiB RAM, "
-            f"{info['os']}; Python {info['python']}{tools}; {measured}. Benchmark took {minutes:.1f} min.")
+            f"{info['os']}; Python {info['python']} ({python}){tools}; {measured}. Benchmark took {minutes:.1f} min.")
 
 
 # ---- main ------------------------------------------------------------------------------------------
