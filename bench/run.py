@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import random
 import re
 import shutil
 import signal
@@ -340,18 +341,24 @@ def measure_size(n: int, runs: int, args: argparse.Namespace, tools: Tools, env:
         "articles": n, "seed": args.seed, "corpus": shown(folder),
         "edits": {e.kind: {**e.describe(folder), "articles_naming_it": articles_naming(folder, e.path)}
                   if e.kind == "entity edit" else e.describe(folder) for e in edits},
-        "ours": {v: [] for v in variants}, "peers": [], "failures": []}
+        "ours": {v: [] for v in variants}, "peers": [], "failures": [], "orders": []}
+    steps = [*variants, *(["peers"] if "peers" not in args.skip and forms else [])]
+    # a new order each run, the same for the same seed: a machine that drifts over a run (it does, by 10 % and
+    # more) would otherwise favour whichever tool always comes first
+    shuffle = random.Random(f"{args.seed}:{n}")
     for run in range(runs):
-        for variant in variants:
+        order = shuffle.sample(steps, len(steps))
+        size["orders"].append(order)
+        for step in order:
             settle(args.settle)
-            print(f"{n:,} articles, run {run + 1}/{runs}: archive build{'' if VARIANTS[variant] else ' --no-search'}",
+            if step == "peers":
+                print(f"{n:,} articles, run {run + 1}/{runs}: peers", file=sys.stderr, flush=True)
+                size["peers"].append(peers(forms, f"{RUN_PREFIX}{run + 1}", tools))
+                continue
+            print(f"{n:,} articles, run {run + 1}/{runs}: archive build{'' if VARIANTS[step] else ' --no-search'}",
                   file=sys.stderr, flush=True)
-            size["ours"][variant].append(chain(folder, f"{RUN_PREFIX}{run + 1}-{variant}", VARIANTS[variant], edits,
-                                               "rebuilds" not in args.skip, env, size["failures"]))
-        if "peers" not in args.skip and forms:
-            settle(args.settle)
-            print(f"{n:,} articles, run {run + 1}/{runs}: peers", file=sys.stderr, flush=True)
-            size["peers"].append(peers(forms, f"{RUN_PREFIX}{run + 1}", tools))
+            size["ours"][step].append(chain(folder, f"{RUN_PREFIX}{run + 1}-{step}", VARIANTS[step], edits,
+                                            "rebuilds" not in args.skip, env, size["failures"]))
     size["summary"] = summarise(size)
     return size
 
