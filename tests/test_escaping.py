@@ -404,3 +404,11 @@ def test_templates_escape_as_markupsafe_does(value):
     assert template.root_render_func.__globals__["escape"] is fast_escape  # the templates do use it
     assert fast_escape(value) == escape(value) and type(fast_escape(value)) is Markup
     assert template.render(value=value) == f"{escape(value)}|{escape(value)}"
+
+
+def test_compiled_templates_look_escape_up_by_name():
+    """What makes `fast_escape` reach the templates: if Jinja stopped, the spy would not be called."""
+    template = make_env(Path("/nonexistent")).from_string("{{ value }}")
+    seen = []
+    template.root_render_func.__globals__["escape"] = lambda v: seen.append(v) or escape(v)
+    assert template.render(value="<b>") == "&lt;b&gt;" and seen == ["<b>"]

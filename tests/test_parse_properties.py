@@ -349,3 +349,22 @@ def test_plain_attribute_lists_never_reach_the_plugins_reader(monkeypatch):
         raise AssertionError(f"the plugin's reader was asked for {string!r}")
     monkeypatch.setattr(plugin_attrs, "parse", refuse)
     assert [attrs.parse(string) for string in plain] == expected
+
+
+def test_the_plugins_rules_read_with_ours(monkeypatch):
+    """install() puts our reader where the plugin's span and block rules look `parse` up by name; if either
+    stopped being so, ours would silently never run."""
+    from mdit_py_plugins.attrs import index
+
+    from generator.parse.markdown import make_parser
+    make_parser()
+    assert index.parse is attrs.parse
+    seen = []
+    monkeypatch.setattr(index, "parse", lambda string: seen.append(string[:8]) or attrs.parse(string))
+    body = ('[more than a million]{claim=mass-detention by="US Department of State" stance=reports} were held.\n\n'
+            "{claim=camps}\nA paragraph.\n")
+    doc, diagnostics = parse((FRONT + body).encode())
+    assert diagnostics == []
+    assert [(c.claim, c.by, c.stance) for c in doc.claims] == [
+        ("mass-detention", "US Department of State", "reports"), ("camps", None, "asserts")]
+    assert "{claim=m" in seen and "{claim=c" in seen
