@@ -412,3 +412,19 @@ def test_compiled_templates_look_escape_up_by_name():
     seen = []
     template.root_render_func.__globals__["escape"] = lambda v: seen.append(v) or escape(v)
     assert template.render(value="<b>") == "&lt;b&gt;" and seen == ["<b>"]
+
+
+def test_without_markupsafes_private_escape_it_is_markupsafes(monkeypatch):
+    """A markupsafe that renamed `_escape_inner` costs speed, never the build."""
+    import importlib
+
+    import markupsafe
+
+    import generator.escaping as escaping
+    monkeypatch.delattr(markupsafe, "_escape_inner")
+    try:
+        assert importlib.reload(escaping).fast_escape is escape
+    finally:
+        monkeypatch.undo()
+        importlib.reload(escaping)
+    assert escaping.fast_escape is not escape
