@@ -479,6 +479,11 @@ class Builder:
         return True
 
 
+def cores() -> int:
+    """The processes a build may parse and render in: the cores this process may run on."""
+    return len(os.sched_getaffinity(0))
+
+
 def check(root: Path, *, strict: bool = False) -> tuple[Config, Archive | None, list[Diagnostic]]:
     """Everything `build` validates, writing nothing (the cache is only read)."""
     builder = Builder(root, strict=strict, cache="read")
@@ -492,7 +497,7 @@ def check(root: Path, *, strict: bool = False) -> tuple[Config, Archive | None, 
 def build(root: Path, *, out: Path | None = None, strict: bool = False, search: bool = True,
           keep_search: bool = False, cache: CacheUse = "on") -> BuildResult:
     builder = Builder(root, out, strict=strict, cache=cache)
-    builder.workers = len(os.sched_getaffinity(0))
+    builder.workers = cores()
     try:
         return builder.build(search=search, keep_search=keep_search)
     finally:

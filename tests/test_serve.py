@@ -371,3 +371,17 @@ def test_an_index_refresh_stops_with_its_pagefind_process_when_interrupted(tmp_p
     thread.join(timeout=TIMEOUT)
     assert len(outcome) == 1 and isinstance(outcome[0], SearchCancelled), outcome
     assert pagefind_children() == []
+
+
+def test_the_first_build_runs_on_every_core_and_the_rebuilds_in_one_process(archive, monkeypatch):
+    """Before its threads start, serve builds as `archive build` does; forking after they have would risk
+    copying a lock one of them holds."""
+    from generator import serve as serve_module
+    monkeypatch.setattr(serve_module, "cores", lambda: 3)
+    seen = []
+    build = Builder.build
+    monkeypatch.setattr(Builder, "build", lambda self, **kw: seen.append(self.workers) or build(self, **kw))
+    builder = Builder(archive, archive / "site")
+    builder.lives_on = True
+    assert serve_module._first_build(builder).ok
+    assert seen and set(seen) == {3} and builder.workers == 1

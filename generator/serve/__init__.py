@@ -18,7 +18,7 @@ import webbrowser
 from pathlib import Path
 from urllib.parse import urlparse
 
-from ..build import Builder, BuildResult, NotAnArchive
+from ..build import Builder, BuildResult, NotAnArchive, cores
 from ..config import CONFIG_FILE, load_config
 from ..diagnostics import Loc
 from ..search import SearchCancelled, SearchFailed, index_site, install_bundle, next_bundle
@@ -99,11 +99,10 @@ def serve(root: Path, out: Path | None, host: str, port: int, *, strict: bool = 
     builder = Builder(root, site, strict=strict)
     builder.autosave = False  # the cache is saved once, on the way out: a rebuild should not wait for it
     builder.lives_on = True
-    result = builder.build()
+    result = _first_build(builder)
     lines = _report(result)
     if not result.ok:
         server.show_errors(lines)
-    builder.warm()
     lock, builds = threading.Lock(), [0]
     indexer = _Indexer(site, config.language, lock, builds)
     watcher = Watcher(root, poll=poll)
@@ -143,6 +142,18 @@ def serve(root: Path, out: Path | None, host: str, port: int, *, strict: bool = 
         builder.save()
         builder.cache.close()
     return 0
+
+
+def _first_build(builder: Builder) -> BuildResult:
+    """The build before the server's and the watcher's threads start: on every core, as `archive build` does;
+    the rebuilds then run in this process alone (forking a process with threads can copy a lock one holds)."""
+    builder.workers = cores()
+    try:
+        result = builder.build()
+        builder.warm()
+    finally:
+        builder.workers = 1
+    return result
 
 
 def _interrupt(signum: int, frame: object) -> None:
