@@ -371,8 +371,7 @@ class Builder:
         env, templates = self.env, self.templates
         if not self.lives_on:
             self._release_parses(archive)
-        with long_lived(cycles=False):  # indexes
-            graph = Graph(archive, self._read)
+        graph = Graph(archive, self._read)
         resolution, last = self.resolution, self.snapshot
         # when the last build's snapshot is the one updated, only the records the update touched can differ
         candidates = resolution.touched if state and last is state.snapshot else None

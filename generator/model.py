@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timezone
 from typing import Any, Literal
 
 from .diagnostics import Loc
@@ -191,6 +191,14 @@ class Article:
     appearances: list[Appearance] = field(default_factory=list)
     first_mentions: dict[str, Excerpt] = field(default_factory=dict)
     mentions: list[str | None] = field(default_factory=list)  # the entity of each mention in the body, in order
+    # the date as a moment, which feeds sort by and show (midnight UTC for a date alone, UTC for a time without
+    # an offset); kept, not computed when read: every rebuild sorts the site's feed by it
+    moment: datetime = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        value = self.date
+        moment = value if isinstance(value, datetime) else datetime.combine(value, time())
+        self.moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
     @property
     def day(self) -> date:

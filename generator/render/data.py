@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, time, timezone
+from datetime import datetime, timezone
 from itertools import chain, filterfalse, repeat
 from operator import attrgetter
 from typing import Any, Callable, Collection, Iterable, Iterator
@@ -120,15 +120,9 @@ def xml_text(text: str) -> str:
     return _NOT_XML.sub("\ufffd", text)
 
 
-def _moment(article: Article) -> datetime:
-    value = article.date
-    moment = value if isinstance(value, datetime) else datetime.combine(value, time())
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
 def newest_first(articles: list[Article]) -> list[Article]:
     """The articles a feed shows."""
-    return sorted(articles, key=_moment, reverse=True)[:FEED_LENGTH]
+    return sorted(articles, key=attrgetter("moment"), reverse=True)[:FEED_LENGTH]
 
 
 def atom(archive: Archive, config: Config, newest: list[Article], path: str, title: str) -> bytes:
@@ -141,15 +135,15 @@ def atom(archive: Archive, config: Config, newest: list[Article], path: str, tit
     feed.link(href=base + path, rel="self")
     feed.link(href=base or "./", rel="alternate")
     feed.language(xml_text(config.language))
-    feed.updated(_moment(newest[0]) if newest else datetime(1970, 1, 1, tzinfo=timezone.utc))
+    feed.updated(newest[0].moment if newest else datetime(1970, 1, 1, tzinfo=timezone.utc))
     for article in reversed(newest):
         entry = feed.add_entry()
         url = base + page_path("article", article.slug)
         entry.id(url if base else f"urn:archive:article:{article.slug}")
         entry.title(xml_text(article.title))
         entry.link(href=url)
-        entry.updated(_moment(article))
-        entry.published(_moment(article))
+        entry.updated(article.moment)
+        entry.published(article.moment)
         if article.summary:
             entry.summary(xml_text(article.summary))
         for author in article.authors:

@@ -65,7 +65,7 @@ class Planner:
     def _home(self, key: str, _: str) -> Iterator[Page]:
         archive, graph = self.archive, self.graph
         yield Page("", "home.html", key, lambda: {
-            "articles": archive.articles[::-1][:HOME_LIST], "entities": graph.entities_ranked[:HOME_LIST],
+            "articles": archive.articles[:-HOME_LIST - 1:-1], "entities": graph.top_entities(HOME_LIST),
             "claims": graph.claims_ranked[:HOME_LIST], "article_count": len(archive.articles)})
 
     def _index(self, key: str, name: str) -> Iterator[Page]:

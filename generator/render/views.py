@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import heapq
 import re
+from bisect import bisect_left
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from itertools import chain, groupby
 from typing import Callable, NamedTuple, Sequence, TypeVar, overload
@@ -16,6 +17,7 @@ from markupsafe import Markup
 
 from ..model import ENTITY_TYPES, STANCES, Appearance, Archive, Article, Claim, Document, Entity, Excerpt, Source
 from ..parse.body import unpack
+from ..resolve import article_order
 from .markdown import Links, fill
 from .urls import page_path
 
@@ -80,29 +82,47 @@ class Mapped(Sequence[U]):
 
 @dataclass
 class Graph:
-    """Indexes derived once per build from the archive, shared by every page."""
+    """Indexes derived from the archive, shared by every page of a build; each made when a page first needs it
+    (an edit in `serve` renders a few pages, which may need none)."""
 
     archive: Archive
     read: Callable[[Document], str]  # a document's text, read again from its file (documents do not keep it)
-    claims_by: dict[str, dict[str, None]] = field(default_factory=dict)  # entity -> the claims it makes, in order
-    claims_about: dict[str, list[str]] = field(default_factory=dict)
-    resting_on: dict[str, list[Appearance]] = field(default_factory=dict)
-    related_back: dict[str, set[str]] = field(default_factory=dict)
-    position: dict[str, int] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        a = self.archive
-        self.position = {article.slug: i for i, article in enumerate(a.articles)}
-        for claim in a.claims.values():
-            for eid in claim.about:
-                self.claims_about.setdefault(eid, []).append(claim.id)
-            for other in claim.related:
-                self.related_back.setdefault(other, set()).add(claim.id)
+    @cached_property
+    def claims_by(self) -> dict[str, dict[str, None]]:
+        """entity -> the claims it makes, in order"""
+        by: dict[str, dict[str, None]] = {}
+        for claim in self.archive.claims.values():
             for appearance in claim.appearances:
                 if appearance.by:
-                    self.claims_by.setdefault(appearance.by, {})[claim.id] = None
+                    by.setdefault(appearance.by, {})[claim.id] = None
+        return by
+
+    @cached_property
+    def claims_about(self) -> dict[str, list[str]]:
+        about: dict[str, list[str]] = {}
+        for claim in self.archive.claims.values():
+            for eid in claim.about:
+                about.setdefault(eid, []).append(claim.id)
+        return about
+
+    @cached_property
+    def resting_on(self) -> dict[str, list[Appearance]]:
+        """source -> the appearances of claims that rest on it"""
+        resting: dict[str, list[Appearance]] = {}
+        for claim in self.archive.claims.values():
+            for appearance in claim.appearances:
                 if appearance.source:
-                    self.resting_on.setdefault(appearance.source, []).append(appearance)
+                    resting.setdefault(appearance.source, []).append(appearance)
+        return resting
+
+    @cached_property
+    def related_back(self) -> dict[str, set[str]]:
+        back: dict[str, set[str]] = {}
+        for claim in self.archive.claims.values():
+            for other in claim.related:
+                back.setdefault(other, set()).add(claim.id)
+        return back
 
     def body(self, doc: Document | None, page: str) -> Markup:
         if doc is None:
@@ -121,7 +141,7 @@ class Graph:
 
     def article(self, article: Article, page: str) -> dict:
         a = self.archive
-        i = self.position[article.slug]
+        i = bisect_left(a.articles, article_order(article), key=article_order)
         return {
             "article": article,
             "body": self.body(article.doc, page),
@@ -193,11 +213,11 @@ class Graph:
             "claims_more": more,
         }
 
-    @cached_property
-    def entities_ranked(self) -> list[tuple[Entity, int]]:
+    def top_entities(self, limit: int) -> list[tuple[Entity, int]]:
+        """The most mentioned entities (ties by id), with their counts."""
         counts = self.archive.entity_articles
-        return sorted(((e, len(counts[e.id])) for e in self.archive.entities.values()),
-                      key=lambda en: (-en[1], en[0].id))
+        return heapq.nsmallest(limit, ((e, len(counts[e.id])) for e in self.archive.entities.values()),
+                               key=lambda en: (-en[1], en[0].id))
 
     @cached_property
     def entities_by_type(self) -> list[tuple[Entity, int]]:
