@@ -74,7 +74,7 @@ class Stale:
 def snapshot(archive: Archive, previous: Snapshot | None = None, touched: set[Key] | None = None) -> Snapshot:
     """The snapshot of the archive; with `previous` (of the same archive before an update) and the records the
     update `touched`, only theirs is taken again."""
-    snap = Snapshot(order=tuple(a.slug for a in archive.articles))
+    snap = Snapshot(order=tuple(map(attrgetter("slug"), archive.articles)))
     if previous is None or touched is None:
         keys = chain(("a:" + a for a in archive.by_slug), ("e:" + e for e in archive.entities),
                      ("c:" + c for c in archive.claims), ("s:" + s for s in archive.sources))

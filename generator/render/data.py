@@ -24,10 +24,12 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 @dataclass
 class Lines:
-    """archive.json's lines by record key ("a:<slug>", "e:<id>", ...), and the keys in the file's order."""
+    """archive.json's lines by record key ("a:<slug>", "e:<id>", ...), and the ids and keys of each list's records
+    in the file's order."""
 
     by_key: dict[str, bytes] = field(default_factory=dict)
-    order: list[str] = field(default_factory=list)
+    ids: list[list[str]] = field(default_factory=list)
+    keys: list[list[str]] = field(default_factory=list)
 
 
 def archive_json(archive: Archive, known: Lines | None = None, dirty: Collection[str] = (), keep: bool = True
@@ -50,11 +52,16 @@ def archive_json(archive: Archive, known: Lines | None = None, dirty: Collection
                        for name, kind, ids, record, row in _LISTS]), Lines()
     known = known or Lines()
     lines = Lines(dict(known.by_key))
-    same = bool(known.order)
+    same = bool(known.ids)
     keyed = []
-    for name, kind, ids, record, row in _LISTS:
-        keys = list(map(kind.__add__, ids(archive)))
-        again = [key for key in dirty if key.startswith(kind)] + list(filterfalse(lines.by_key.__contains__, keys))
+    for n, (name, kind, ids, record, row) in enumerate(_LISTS):
+        lines.ids.append(list(ids(archive)))
+        if known.ids and known.ids[n] == lines.ids[n]:  # the same records: compared without making their keys
+            keys, again = known.keys[n], [key for key in dirty if key.startswith(kind)]
+        else:
+            keys = list(map(kind.__add__, lines.ids[n]))
+            again = [key for key in dirty if key.startswith(kind)] + list(filterfalse(lines.by_key.__contains__, keys))
+        lines.keys.append(keys)
         for key in again:
             found = record(archive, key[len(kind):])
             if found is None:  # removed
@@ -64,10 +71,9 @@ def archive_json(archive: Archive, known: Lines | None = None, dirty: Collection
             same = same and line == known.by_key.get(key)
             lines.by_key[key] = line
         keyed.append((name, keys, lines.by_key.__getitem__))
-        lines.order += keys
-    if len(lines.by_key) != len(lines.order):  # records went away
-        lines.by_key = {key: lines.by_key[key] for key in lines.order}
-    if same and lines.order == known.order:
+    if len(lines.by_key) != sum(map(len, lines.keys)):  # records went away
+        lines.by_key = {key: lines.by_key[key] for key in chain.from_iterable(lines.keys)}
+    if same and lines.ids == known.ids:
         return None, lines
     return list(_parts(keyed)), lines
 

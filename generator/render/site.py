@@ -20,7 +20,7 @@ from ..write import SiteWriter
 from .data import Lines, archive_json, atom, newest_first, sitemap
 from .env import builtin_theme, page_vars
 from .highlight import stylesheet
-from .pages import Page, Planner, keys
+from .pages import Page, Planner, RecordIds, keys, record_ids
 from .suggest import Suggestions, suggestions
 from .urls import output_file, page_path
 from .views import Graph
@@ -53,6 +53,7 @@ class Made:
 
     lines: Lines = field(default_factory=Lines)  # archive.json's, by record and in order
     plan: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)  # key -> paths, files
+    ids: RecordIds | None = None  # of the records planned
     sitemap: list[str] = field(default_factory=list)  # its page paths
     pages: int = 0  # HTML pages
     feeds: dict[str, str] = field(default_factory=dict)  # feed file -> digest of what it shows
@@ -149,9 +150,9 @@ def _plan(archive: Archive, graph: Graph, config: Config, todo: Todo, last: Made
     the plan is the last one's updated: for the same records, and with the same pages."""
     planner = Planner(archive, graph, config)
     pages: list[Page] = []
-    order = keys(archive)
+    made.ids = record_ids(archive)
     with long_lived(cycles=False):  # pages, closures and their paths
-        if todo.replan is not None and list(last.plan) == order:  # the same records: the last plan, updated
+        if todo.replan is not None and made.ids == last.ids:  # the same records: the last plan, updated
             replan = [key for key in todo.replan if key in last.plan]
             dropped = {file for key in replan for file in last.plan[key][1]}
             # in C: an edit in a large archive keeps tens of thousands of files
@@ -166,7 +167,7 @@ def _plan(archive: Archive, graph: Graph, config: Config, todo: Todo, last: Made
                 same = same and made.plan[key][0] == last.plan[key][0]
             return pages, "same paths" if same else "same records"
         kept: list[str] = []
-        for key in order:
+        for key in keys(made.ids):
             known = last.plan.get(key) if todo.replan is not None and key not in todo.replan else None
             if known is None:
                 planned = list(planner.pages(key))
