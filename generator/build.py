@@ -16,7 +16,6 @@ import time
 from dataclasses import dataclass, field, replace
 from functools import cache
 from itertools import chain
-from operator import itemgetter
 from pathlib import Path
 from typing import Collection, Iterator
 
@@ -196,6 +195,8 @@ class Builder:
         state = self.cache.get("state")
         self.state: State | None = state if isinstance(state, State) else None
         self.parsed: dict[str, tuple[str, Parsed]] = {}  # path -> (digest, parse) of this process's builds
+        self.parse_problems: dict[str, list[Diagnostic]] = {}  # of the files in `parsed` with any
+        self.parsed_for: list[Found] | None = None  # the files (as found) that `parsed` is of
         self.unsaved: dict[tuple[str, str], bytes] = {}  # parses (pickled) not in the cache yet
         self.stamps: dict[str, Stamp] = dict(self.state.stamps) if self.state else {}
         self.load_problems: list[Diagnostic] = []
@@ -208,8 +209,9 @@ class Builder:
 
     # ---- load, parse, resolve: also all of `archive check` ------------------------------------
 
-    def check(self, clock: Clock | None = None, files: tuple[list[Found], list[Diagnostic]] | None = None
-              ) -> tuple[Config, Archive | None, list[Diagnostic], list[Found]]:
+    def check(self, clock: Clock | None = None, files: tuple[list[Found], list[Diagnostic]] | None = None,
+              edited: list[Found] | None = None) -> tuple[Config, Archive | None, list[Diagnostic], list[Found]]:
+        """`edited`: when a watcher tells, the only files that may differ from this process's last build."""
         clock = clock or Clock()
         if not (self.root / CONFIG_FILE).is_file():
             raise NotAnArchive(f"no {CONFIG_FILE} in {self.root}: run inside an archive, or give its folder with -C DIR")
@@ -219,11 +221,12 @@ class Builder:
         diagnostics += problems
         clock.lap("load")
         with long_lived(cycles=self.lives_on):
-            parsed, changes = self._parse(found)
-            diagnostics += chain.from_iterable(map(itemgetter(1), parsed))  # (in C: an edit in serve parses one file)
+            changes = self._parse(found, edited)
+            diagnostics += chain.from_iterable(self.parse_problems.values())
             clock.lap("parse")
             resolution = self.resolution and update(self.resolution, changes, config)
-            self.resolution = resolution or resolve([doc for doc, _ in parsed if doc is not None], config)
+            self.resolution = resolution or resolve(
+                [doc for doc in (self.parsed[f.path][1][0] for f in found) if doc is not None], config)
         archive = self.resolution.archive
         diagnostics += self.resolution.problems
         clock.lap("resolve")
@@ -243,19 +246,24 @@ class Builder:
             doc.mentions, doc.fields, doc.first_paragraph = [], {}, ""
         self.released = True
 
-    def _parse(self, found: list[Found]) -> tuple[list[Parsed], dict[str, Document | None]]:
-        """Every file's parse: from this process's memory, else the cache, else parsing it. A file is read
-        only when its size or modification time changed (or changed too recently to tell, as git does).
-        Also the documents that differ from this process's last parse (path -> document; None: none now)."""
+    def _parse(self, found: list[Found], edited: list[Found] | None = None) -> dict[str, Document | None]:
+        """Every file's parse, into `parsed` (and its problems into `parse_problems`): from this process's memory,
+        else the cache, else parsing it. A file is read only when its size or modification time changed (or
+        changed too recently to tell, as git does); with `edited` (the same files as this process's last parse,
+        these changed), only those are looked at. Returns the documents that differ from this process's last
+        parse (path -> document; None: none now)."""
         if self.released:  # the last build dropped part of its parses (`_release_parses`)
-            self.parsed, self.resolution, self.released = {}, None, False
+            self.parsed, self.parse_problems, self.resolution, self.released = {}, {}, None, False
+        if not self.parsed:
+            edited = None
         now = time.time_ns()
         changes: dict[str, Document | None] = {}
         digests: dict[str, str] = {}
         # with no parse to look up (a first build), a digest is wanted only with the parse: the worker that
         # parses the file reads it
         lookup = bool(self.parsed) or self.cache.holds_parses()
-        for f in found:
+        looked_at = found if edited is None else edited
+        for f in looked_at:
             known = self.stamps.get(f.path)
             if known is not None and _trusted(known, f):
                 digests[f.path] = known[1]
@@ -272,7 +280,7 @@ class Builder:
                 self.stamps[f.path] = (f.stamp, digest, now)
         missing = [(path, digest) for path, digest in digests.items() if self.parsed.get(path, ("",))[0] != digest]
         cached = self.cache.parsed(missing) if lookup else {}
-        by_path = {f.path: f for f in found}
+        by_path = {f.path: f for f in looked_at}
         unparsed = [path for path, digest in missing if (path, digest) not in cached]
         fresh: dict[str, tuple[str, Parsed] | str] = {}
         paths = iter(unparsed)
@@ -294,18 +302,24 @@ class Builder:
                 outcome = fresh[path]
                 if isinstance(outcome, str):  # deleted since it was found, or not ours to read
                     self.stamps.pop(path, None)
-                    self.parsed[path] = (UNREADABLE, (None, [Loc(path).error(f"cannot read this file: {outcome}")]))
-                    changes[path] = None
-                    continue
-                digest, result = outcome
-                self.stamps[path] = (by_path[path].stamp, digest, now)
+                    result = (None, [Loc(path).error(f"cannot read this file: {outcome}")])
+                    digest = UNREADABLE
+                else:
+                    digest, result = outcome
+                    self.stamps[path] = (by_path[path].stamp, digest, now)
             self.parsed[path] = (digest, result)
             changes[path] = result[0]
-        if len(self.parsed) != len(digests):  # files went away
+            if result[1]:
+                self.parse_problems[path] = result[1]
+            else:
+                self.parse_problems.pop(path, None)
+        if edited is None and len(self.parsed) != len(digests):  # files went away
             changes.update((path, None) for path in self.parsed.keys() - digests.keys())
             self.parsed = {path: self.parsed[path] for path in digests}
             self.stamps = {path: self.stamps[path] for path in digests if path in self.stamps}
-        return [self.parsed[f.path][1] for f in found], changes
+            self.parse_problems = {path: self.parse_problems[path] for path in digests if path in self.parse_problems}
+        self.parsed_for = found
+        return changes
 
     def warm(self) -> None:
         """After a start that took the no-change path (`serve` on a site the last build left up to date): build
@@ -351,8 +365,10 @@ class Builder:
         state = self.state if self.state and self.state.settings == settings else None
         if state and site_id(self.out) != state.build_id:
             state = None  # the site is not as our last build left it: rebuild all of it
-        found = refind(self.root, self.found, changed) if changed is not None and self.found is not None else None
-        files = (found, self.load_problems) if found is not None else find(self.root)
+        refound = refind(self.root, self.found, changed) if changed is not None and self.found is not None else None
+        files = (refound[0], self.load_problems) if refound is not None else find(self.root)
+        # only the files a watcher names need a look, if the last parse was of the files found before them
+        edited = refound[1] if refound is not None and self.parsed_for is self.found else None
         self.found = files[0]
         if (not recheck and state and state.theme == theme and (state.searched or not search)
                 and _unchanged(state, *files)):
@@ -360,7 +376,7 @@ class Builder:
             return BuildResult(state.diagnostics, None, state.pages, self.out, clock.times, state.counts)
         if state and not self._load_graph(state):
             state = None
-        config, archive, diagnostics, _ = self.check(clock, files)
+        config, archive, diagnostics, _ = self.check(clock, files, edited)
         if archive is None:
             if self.autosave:
                 self.save()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from bisect import bisect_left
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Collection, Iterable
@@ -50,11 +51,12 @@ def find(root: Path) -> tuple[list[Found], list[Diagnostic]]:
     return _in_order(files), problems
 
 
-def refind(root: Path, found: list[Found], changed: Collection[str]) -> list[Found] | None:
+def refind(root: Path, found: list[Found], changed: Collection[str]) -> tuple[list[Found], list[Found] | None] | None:
     """`found` (what `find` returned before) after changes to these paths (relative to the root, as a watcher
-    reports them); None when one of them may be more than a content file changed (a folder, a file outside the
-    content folders), which `find` must walk for."""
-    files = {f.path: f for f in found}
+    reports them), and the content files among them when no file came or went (None when some did); None when
+    one of them may be more than a content file changed (a folder, a file outside the content folders), which
+    `find` must walk for. (An edit in a large archive looks up its files in `found`, not at every file.)"""
+    now, edited, deleted, came = list(found), [], set(), False
     for rel in changed:
         parts = rel.split("/")
         if parts[0] != "content":
@@ -62,22 +64,33 @@ def refind(root: Path, found: list[Found], changed: Collection[str]) -> list[Fou
         kind = FOLDERS.get(parts[1]) if len(parts) > 2 else None
         if kind is None or not parts[-1].endswith(".md") or any(_ignored(part) for part in parts):
             return None
+        i = bisect_left(found, parts, key=_order)
+        known = i < len(found) and found[i].path == rel
         try:
             stat = os.stat(root / rel)
         except OSError:  # deleted (or a dangling link, which `find` skips too)
-            files.pop(rel, None)
+            if known:
+                deleted.add(rel)
             continue
         if not os.path.isfile(root / rel):
             return None
-        files[rel] = Found(rel, kind, (stat.st_size, stat.st_mtime_ns))
-    if files.keys() == {f.path for f in found}:
-        return [files[f.path] for f in found]
-    return _in_order(files.values())
+        edited.append(Found(rel, kind, (stat.st_size, stat.st_mtime_ns)))
+        if known:
+            now[i] = edited[-1]
+        came = came or not known
+    if not (came or deleted):
+        return now, edited
+    again = deleted.union(f.path for f in edited)
+    return _in_order([*(f for f in found if f.path not in again), *edited]), None
+
+
+def _order(f: Found) -> list[str]:
+    return f.path.split("/")
 
 
 def _in_order(files: Iterable[Found]) -> list[Found]:
     """As paths sort: folder by folder."""
-    return sorted(files, key=lambda f: f.path.split("/"))
+    return sorted(files, key=_order)
 
 
 def read(root: Path, found: Found) -> SourceFile:

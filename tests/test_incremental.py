@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from generator.build import Builder
+from generator.load import find, refind
 from generator.changes import _digest
 from generator.diagnostics import Loc
 from generator.write import MARKER
@@ -291,3 +292,22 @@ def test_a_snapshot_digest_is_of_values_not_of_shared_objects() -> None:
     assert _digest((one, one, [one])) == _digest((one, same, [same]))
     assert _digest({"kind": [Loc("a.md", 2, 3)]}) == _digest({"kind": [Loc("a.md", 2, 3)]})
     assert _digest({"kind": [Loc("a.md", 2, 3)]}) != _digest({"kind": [Loc("a.md", 2, 4)]})
+
+
+def test_refind_looks_up_only_the_files_a_watcher_names(tmp_path: Path) -> None:
+    """An edit gives the files it changed (a build then looks at no other); a file that came or went gives the
+    list sorted anew, and none."""
+    model = initial(random.Random(3))
+    write(model, tmp_path)
+    found, _ = find(tmp_path)
+    path = found[len(found) // 2].path
+    (tmp_path / path).write_text((tmp_path / path).read_text() + "\nMore.\n")
+    now, edited = refind(tmp_path, found, {path, "templates/base.html"})
+    assert [f.path for f in now] == [f.path for f in found] and [f.path for f in edited] == [path]
+    assert now[len(found) // 2] is edited[0] and edited[0].stamp != found[len(found) // 2].stamp
+    new = "content/articles/000-first.md"
+    (tmp_path / new).write_text((tmp_path / path).read_text())
+    (tmp_path / found[-1].path).unlink()
+    now, edited = refind(tmp_path, now, {new, found[-1].path})
+    assert edited is None and now == find(tmp_path)[0]
+    assert refind(tmp_path, found, {"content/articles"}) is None  # a folder: walked for

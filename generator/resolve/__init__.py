@@ -9,6 +9,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from itertools import chain
 from pathlib import PurePosixPath
 from typing import Iterator
 
@@ -332,7 +333,7 @@ class Resolution:
 
     @property
     def problems(self) -> list[Diagnostic]:
-        return self.resolver.problems + [p for own in self.resolver.own.values() for p in own]
+        return [*self.resolver.problems, *chain.from_iterable(self.resolver.own.values())]  # (in C: an edit in serve)
 
 
 def resolve(docs: list[Document], config: Config) -> Resolution:
