@@ -123,6 +123,10 @@ class SiteWriter:
         previous = self.previous or {}
         self.outputs.update(zip(files, map(previous.__getitem__, files)))  # in C: a rebuild keeps most of the site
 
+    def carry(self, files: dict[str, str]) -> None:
+        """`keep` for files whose digests the caller kept from the last build."""
+        self.outputs.update(files)
+
     def adopt(self, relative: str) -> None:
         """Carry a folder of the current site over into a fresh one (the preview keeps its stale search index
         until a fresh one is ready); the current site is replaced right after, so nothing is lost."""

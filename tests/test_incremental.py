@@ -212,6 +212,7 @@ def test_every_edit_in_a_preview(tmp_path: Path, plain: bool) -> None:
             article["mentions"] = ["Entity 1"]
     write(model, tmp_path)
     builder = Builder(tmp_path)
+    builder.lives_on = True  # as serve's: it keeps what each build made, for the next to update
     assert builder.build(search=False).ok
     for op in OPS * 2:
         step(tmp_path, builder, model, rng, op, told=True)

@@ -5,7 +5,7 @@ import os
 import traceback
 from dataclasses import dataclass, field
 from itertools import chain, filterfalse
-from operator import itemgetter
+from operator import attrgetter
 from pathlib import Path
 from typing import Callable, Collection, Literal, NamedTuple
 
@@ -54,6 +54,7 @@ class Made:
     lines: Lines = field(default_factory=Lines)  # archive.json's, by record and in order
     plan: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)  # key -> paths, files
     ids: RecordIds | None = None  # of the records planned
+    files: dict[str, str] | None = None  # the pages' files -> digests of their bytes (only when kept: `keep`)
     sitemap: list[str] = field(default_factory=list)  # its page paths
     pages: int = 0  # HTML pages
     feeds: dict[str, str] = field(default_factory=dict)  # feed file -> digest of what it shows
@@ -88,7 +89,7 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
             "base_url": config.base_url}
     last = last if last is not None and todo.dirty is not None else Made()
     made = Made()
-    pages, carried = _plan(archive, graph, config, todo, last, made, writer)
+    pages, carried = _plan(archive, graph, config, todo, last, made, writer, keep)
     stale = []
     for page in pages:
         if todo.stale(page):
@@ -141,22 +142,28 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
             made.feeds[path] = digest
             if same:
                 writer.keep(path)
+    if made.files is not None:
+        outputs = writer.outputs
+        made.files.update((file, outputs[file]) for file in map(output_file, map(attrgetter("path"), pages)))
     return made.pages, made
 
 
-def _plan(archive: Archive, graph: Graph, config: Config, todo: Todo, last: Made, made: Made, writer: SiteWriter
-          ) -> tuple[list[Page], Literal["", "same records", "same paths"]]:
+def _plan(archive: Archive, graph: Graph, config: Config, todo: Todo, last: Made, made: Made, writer: SiteWriter,
+          keep: bool) -> tuple[list[Page], Literal["", "same records", "same paths"]]:
     """The pages of the records and indexes to plan again; the others' files are kept as they are. Also whether
-    the plan is the last one's updated: for the same records, and with the same pages."""
+    the plan is the last one's updated: for the same records, and with the same pages. With `keep`, `made.files`
+    holds the kept pages' files (the caller adds those of the pages returned)."""
     planner = Planner(archive, graph, config)
     pages: list[Page] = []
     made.ids = record_ids(archive)
     with long_lived(cycles=False):  # pages, closures and their paths
-        if todo.replan is not None and made.ids == last.ids:  # the same records: the last plan, updated
+        if todo.replan is not None and made.ids == last.ids and last.files is not None and keep:
+            # the same records: the last plan, updated
             replan = [key for key in todo.replan if key in last.plan]
-            dropped = {file for key in replan for file in last.plan[key][1]}
-            # in C: an edit in a large archive keeps tens of thousands of files
-            writer.keep(*filterfalse(dropped.__contains__, chain.from_iterable(map(itemgetter(1), last.plan.values()))))
+            made.files = dict(last.files)  # in C: an edit in a large archive keeps tens of thousands of files
+            for file in chain.from_iterable(last.plan[key][1] for key in replan):
+                del made.files[file]
+            writer.carry(made.files)
             made.plan, made.pages = dict(last.plan), last.pages
             same = True
             for key in replan:
@@ -178,6 +185,8 @@ def _plan(archive: Archive, graph: Graph, config: Config, todo: Todo, last: Made
             made.plan[key] = known
             made.pages += len(known[0])
     writer.keep(*kept)
+    if keep:
+        made.files = {file: writer.outputs[file] for file in kept}
     return pages, ""
 
 
