@@ -187,17 +187,21 @@ OPS = ("body", "reword", "mention", "unmention", "claim", "loose-claim", "unclai
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 2**32), steps=st.lists(st.tuples(st.sampled_from(OPS), st.booleans()), min_size=1,
-                                                   max_size=8))
-def test_incremental_builds_match_clean_builds(tmp_path_factory, seed: int, steps: list[tuple[str, bool]]) -> None:
+                                                   max_size=8), lives_on=st.booleans())
+def test_incremental_builds_match_clean_builds(tmp_path_factory, seed: int, steps: list[tuple[str, bool]],
+                                               lives_on: bool) -> None:
+    """`lives_on`: the builders that build again in the same process keep what each build made, as serve's do."""
     rng = random.Random(seed)
     root = tmp_path_factory.mktemp("archive")
     model = initial(rng)
     write(model, root)
     builder = Builder(root)
+    builder.lives_on = lives_on
     assert builder.build(search=False).ok
     for op, same_process in steps:
         if not same_process:  # as the next run of `archive build`: only what .archive-cache/ remembers
             builder = Builder(root)
+            builder.lives_on = lives_on
         step(root, builder, model, rng, op, told=same_process)
 
 
