@@ -59,6 +59,21 @@ def test_workers_render_the_same_site(everything_in_workers, tmp_path):
     assert files(tmp_path / "one") == files(tmp_path / "two")
 
 
+def test_the_graphs_indexes_are_made_before_the_workers_fork(everything_in_workers, tmp_path, monkeypatch):
+    """Made once, in the pages of this process that forked workers share, not by each worker (memory at 100,000)."""
+    from generator.render.views import Graph
+    made = []
+    index = Graph.index
+
+    def index_and_tell(graph):
+        index(graph)
+        made.append(graph.__dict__.keys() >= {"claims_by", "claims_about", "resting_on", "related_back"})
+
+    monkeypatch.setattr(Graph, "index", index_and_tell)
+    assert build(SITES / "basic", tmp_path / "one", 1).ok and made == []  # one process: each when a page needs it
+    assert build(SITES / "basic", tmp_path / "two", 2).ok and made == [True]
+
+
 def test_a_template_error_in_a_worker_is_reported_at_its_line(everything_in_workers, tmp_path):
     root = tmp_path / "archive"
     shutil.copytree(SITES / "basic", root, ignore=shutil.ignore_patterns("expected", ".archive-cache"))

@@ -132,8 +132,10 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
             writer.write(path, text)
         writer.keep(*kept)
 
-    for written, shown, problem in shared_chunks(job.render, count, workers if count >= PARALLEL_FROM else 1, CHUNK,
-                                                 first=site_wide):
+    workers = workers if count >= PARALLEL_FROM else 1
+    if workers > 1:
+        graph.index()
+    for written, shown, problem in shared_chunks(job.render, count, workers, CHUNK, first=site_wide):
         if problem is not None:
             raise BuildFailed([problem])
         for relative, digest, changed in written:

@@ -88,6 +88,11 @@ class Graph:
     archive: Archive
     read: Callable[[Document], str]  # a document's text, read again from its file (documents do not keep it)
 
+    def index(self) -> None:
+        """Make every index now: forked workers then share this process's copy instead of each making its own."""
+        for name in ("claims_by", "claims_about", "resting_on", "related_back"):
+            getattr(self, name)
+
     @cached_property
     def claims_by(self) -> dict[str, dict[str, None]]:
         """entity -> the claims it makes, in order"""
