@@ -18,30 +18,31 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from itertools import chain
 from pathlib import Path
-from typing import Collection, Iterator
-
-from jinja2 import Environment
+from typing import TYPE_CHECKING, Collection, Iterator
 
 from . import __version__
 from .cache import Cache, CacheUse, Parsed
 from .changes import Snapshot, Stale, snapshot, stale
 from .config import CONFIG_FILE, Config, load_config
-from .diagnostics import BuildFailed, Diagnostic, Loc, has_errors, promote_warnings
+from .diagnostics import BuildFailed, Diagnostic, Loc, UsageError, has_errors, promote_warnings
 from .load import Found, find, read, refind
 from .memory import long_lived
 from .model import Archive, Document, SourceFile, content_digest
-from .parse import decode, parse_file
-from .render.env import builtin_theme, make_env, template_digests
-from .render.pages import Page
 from .render.paginate import page_of
-from .render.site import Made, Todo, render_site
+from .render.theme import builtin_theme
 from .render.urls import output_file, page_path
-from .render.views import Graph
 from .resolve import Resolution, resolve
 from .resolve.update import update
-from .search import BUNDLE, SearchFailed, index_site, refresh_index
 from .workers import in_chunks
 from .write import SiteWriter, check_output, site_id
+
+# Parsing, rendering and search (markdown-it, Jinja, Pygments, feedgen, Pagefind's client) are imported where a
+# build first needs them: a build with nothing to do answers without them (they are 0.15 s of imports).
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+    from .render.pages import Page
+    from .render.site import Made, Todo
 
 # a file modified this close to when it was read may change again within its timestamp's resolution
 RACY_NS = 2_000_000_000
@@ -110,7 +111,7 @@ class SourceChanged(BuildFailed):
     """A file read again while rendering (for the annotated source view) is no longer the one parsed."""
 
 
-class NotAnArchive(Exception):
+class NotAnArchive(UsageError):
     """Usage error: the folder has no archive.toml."""
 
 
@@ -159,6 +160,8 @@ def _listing_pages(base: str, oldest_first: list[str] | tuple[str, ...], slugs: 
 def _parse_files(root: Path, files: list[Found], workers: int) -> Iterator[list[tuple[str, bytes] | str]]:
     """Each file's digest and pickled parse (pickled once: to come back from a worker, and for the cache), or
     why it could not be read; by chunks as they are done, in forked workers when there are many."""
+    from .parse import parse_file
+
     def task(indexes: list[int]) -> list[tuple[str, bytes] | str]:
         done: list[tuple[str, bytes] | str] = []
         for i in indexes:
@@ -331,6 +334,7 @@ class Builder:
 
     def _read(self, doc: Document) -> str:
         """A document's text, read again from its file (the annotated source view shows it)."""
+        from .parse import decode
         try:
             file = SourceFile(doc.path, doc.kind, (self.root / doc.path).read_bytes())
         except OSError:
@@ -377,6 +381,10 @@ class Builder:
             return BuildResult(state.diagnostics, None, state.pages, self.out, clock.times, state.counts)
         if state and not self._load_graph(state):
             state = None
+        from .render.env import make_env, template_digests
+        from .render.site import Todo, render_site
+        from .render.views import Graph
+        from .search import BUNDLE, SearchFailed, index_site, refresh_index
         config, archive, diagnostics, _ = self.check(clock, files, edited)
         if archive is None:
             if self.autosave:
@@ -452,6 +460,7 @@ class Builder:
         """Which pages to render after the last build: those that `changes.stale` names, those whose template
         changed, new ones, and the home page (it shows a little of everything); and the records whose parts of
         the site-wide files (data export, suggestions) may have changed. (Without a last build: all of them.)"""
+        from .render.site import Todo
         changes: Stale = stale(state.snapshot, snap, candidates)
         retemplated = {name for name, digest in templates.items() if state.templates.get(name) != digest}
         indexes = {"index:" + name for name in changes.indexes}

@@ -7,10 +7,8 @@ import time
 from pathlib import Path
 
 from . import __version__
-from .build import NotAnArchive, build, check
-from .diagnostics import Diagnostic
-from .serve import ServeFailed, serve
-from .write import UnsafeOutput
+from .build import build, check
+from .diagnostics import Diagnostic, UsageError
 
 OK, CONTENT_ERROR, USAGE_ERROR = 0, 1, 2
 
@@ -77,10 +75,11 @@ def main(argv: list[str] | None = None) -> int:
             return OK
         out = None if args.out is None else root / args.out  # as if started in DIR, like git -C
         if args.command == "serve":
+            from .serve import serve  # its server, watcher and search client: for this command only
             return serve(root, out, args.host, args.port, strict=args.strict, poll=args.poll,
                          open_browser=args.open)
         result = build(root, out=out, strict=args.strict, search=args.search, cache=args.cache)
-    except (NotAnArchive, UnsafeOutput, ServeFailed) as exc:
+    except UsageError as exc:
         print(f"archive: error: {exc}", file=sys.stderr)
         return USAGE_ERROR
     _report(result.diagnostics)

@@ -39,6 +39,10 @@ class Loc:
         return Diagnostic(self.path, self.line, self.col, "warning", message)
 
 
+class UsageError(Exception):
+    """Something about how the command was run, not about the content (the `archive` command exits with 2)."""
+
+
 class BuildFailed(Exception):
     """Raised by a build whose content has errors; carries every diagnostic of the build."""
 

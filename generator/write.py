@@ -14,13 +14,14 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
+from .diagnostics import UsageError
 from .model import content_digest, content_hash
 
 BUNDLE = "pagefind"  # the search index: search.py writes it after the pages, nothing else touches it
 MARKER = ".archive-site"  # marks a folder as ours, so that replacing it can lose nothing an editor wrote
 
 
-class UnsafeOutput(Exception):
+class UnsafeOutput(UsageError):
     """The output folder cannot be written, or holds something that is not a site we built."""
 
 

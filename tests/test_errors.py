@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from generator import build as build_module
 from generator import render_markdown
 from generator.build import Builder
 from generator.load import find
 from generator.model import SourceFile
 from generator.parse import parse_file
+from generator.render import site as site_module
 from tests.conftest import Run, write_archive
 
 A = "content/articles/a.md"
@@ -256,7 +256,7 @@ def test_a_file_gone_before_it_is_read(make_archive) -> None:
 
 def edit_while_rendering(monkeypatch, path: Path, times: int) -> None:
     """Append a line to the file each time the build starts rendering, the first `times` times."""
-    render = build_module.render_site
+    render = site_module.render_site
     edits = iter(range(times))
 
     def edit_then_render(*args, **kwargs):
@@ -264,7 +264,7 @@ def edit_while_rendering(monkeypatch, path: Path, times: int) -> None:
             path.write_text(path.read_text() + "More.\n")
         return render(*args, **kwargs)
 
-    monkeypatch.setattr(build_module, "render_site", edit_then_render)
+    monkeypatch.setattr(site_module, "render_site", edit_then_render)
 
 
 def test_a_file_saved_while_the_site_is_built_is_read_again(make_archive, monkeypatch) -> None:

@@ -10,6 +10,7 @@ import time
 import pytest
 
 from generator import build as build_module
+from generator import parse as parse_module
 from generator import workers as workers_module
 from generator.build import Builder
 from generator.diagnostics import BuildFailed, Loc
@@ -113,8 +114,8 @@ def test_parses_made_in_workers_are_cached_for_the_next_build(everything_in_work
     edited = root / "content" / "articles" / "2021" / "harbour.md"
     edited.write_text(edited.read_text() + "\nOne more line.\n")
     parsed = []
-    parse = build_module.parse_file
-    monkeypatch.setattr(build_module, "parse_file", lambda file: parsed.append(file.path) or parse(file))
+    parse = parse_module.parse_file
+    monkeypatch.setattr(parse_module, "parse_file", lambda file: parsed.append(file.path) or parse(file))
     assert Builder(root).build(search=False).ok  # one process: it parses here
     assert parsed == ["content/articles/2021/harbour.md"]
 
@@ -158,13 +159,13 @@ def test_a_file_saved_while_workers_render_is_read_again(everything_in_workers, 
     root = tmp_path / "archive"
     shutil.copytree(SITES / "basic", root, ignore=shutil.ignore_patterns("expected", ".archive-cache"))
     edited = root / "content" / "articles" / "2021" / "harbour.md"
-    render, edits = build_module.render_site, iter([1])
+    render, edits = render_site.render_site, iter([1])
 
     def edit_then_render(*args, **kwargs):
         if next(edits, None):
             edited.write_text(edited.read_text() + "\nSaved again.\n")
         return render(*args, **kwargs)
 
-    monkeypatch.setattr(build_module, "render_site", edit_then_render)
+    monkeypatch.setattr(render_site, "render_site", edit_then_render)
     assert build(root, tmp_path / "site", 2).ok
     assert "Saved again." in (tmp_path / "site" / "articles" / "harbour" / "index.html").read_text()

@@ -14,16 +14,8 @@ from markupsafe import Markup
 from ..escaping import fast_escape
 from ..model import Excerpt, calendar_day, content_digest
 from .fragments import FragmentCache
+from .theme import builtin_theme
 from .urls import page_path, relative
-
-
-def builtin_theme() -> Path:
-    """The theme shipped in the package (wheel) or, in a source checkout, the top-level templates/."""
-    package = Path(__file__).resolve().parent.parent
-    for candidate in (package / "templates", package.parent / "templates"):
-        if candidate.is_dir():
-            return candidate
-    raise FileNotFoundError("the built-in templates are missing from this installation")
 
 
 def page_vars(path: str, absolute_root: str | None = None) -> dict[str, object]:

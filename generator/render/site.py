@@ -18,10 +18,11 @@ from ..model import Archive, Article, content_digest
 from ..workers import shared_chunks
 from ..write import SiteWriter
 from .data import Lines, archive_json, atom, newest_first, sitemap
-from .env import builtin_theme, page_vars
+from .env import page_vars
 from .highlight import stylesheet
 from .pages import Page, Planner, RecordIds, keys, record_ids
 from .suggest import Suggestions, suggestions
+from .theme import builtin_theme
 from .urls import output_file, page_path
 from .views import Graph
 

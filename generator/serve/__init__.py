@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 
 from ..build import Builder, BuildResult, NotAnArchive, cores
 from ..config import CONFIG_FILE, load_config
-from ..diagnostics import Loc
+from ..diagnostics import Loc, UsageError
 from ..search import SearchCancelled, SearchFailed, index_site, install_bundle, next_bundle
 from ..write import UnsafeOutput
 from .server import PreviewServer
@@ -30,7 +30,7 @@ from .watcher import Watcher
 QUIET_BEFORE_INDEXING = 1.0  # seconds without a rebuild before the search index is refreshed
 
 
-class ServeFailed(Exception):
+class ServeFailed(UsageError):
     """Usage error: the address cannot be served on (the port is taken, or the host is not this machine)."""
 
 
