@@ -68,7 +68,7 @@ def test_the_graphs_indexes_are_made_before_the_workers_fork(everything_in_worke
 
     def index_and_tell(graph):
         index(graph)
-        made.append(graph.__dict__.keys() >= {"claims_by", "claims_about", "resting_on", "related_back"})
+        made.append("claim_links" in graph.__dict__)
 
     monkeypatch.setattr(Graph, "index", index_and_tell)
     assert build(SITES / "basic", tmp_path / "one", 1).ok and made == []  # one process: each when a page needs it

@@ -56,11 +56,12 @@ def archive_json(archive: Archive, known: Lines | None = None, dirty: Collection
     keyed = []
     for n, (name, kind, ids, record, row) in enumerate(_LISTS):
         lines.ids.append(list(ids(archive)))
+        again = [key for key in dirty if key.startswith(kind)]
         if known.ids and known.ids[n] == lines.ids[n]:  # the same records: compared without making their keys
-            keys, again = known.keys[n], [key for key in dirty if key.startswith(kind)]
+            keys = known.keys[n]
         else:
             keys = list(map(kind.__add__, lines.ids[n]))
-            again = [key for key in dirty if key.startswith(kind)] + list(filterfalse(lines.by_key.__contains__, keys))
+            again += filterfalse(lines.by_key.__contains__, keys)  # new records
         lines.keys.append(keys)
         for key in again:
             found = record(archive, key[len(kind):])

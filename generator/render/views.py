@@ -80,6 +80,15 @@ class Mapped(Sequence[U]):
         return self.make(self.items[index])
 
 
+class ClaimLinks(NamedTuple):
+    """The claims by what they link to."""
+
+    by: dict[str, dict[str, None]]  # entity -> the claims it makes, in order
+    about: dict[str, list[str]]  # entity -> the claims about it
+    resting_on: dict[str, list[Appearance]]  # source -> the appearances of claims that rest on it
+    related_back: dict[str, set[str]]  # claim -> the claims that name it as related
+
+
 @dataclass
 class Graph:
     """Indexes derived from the archive, shared by every page of a build; each made when a page first needs it
@@ -88,46 +97,26 @@ class Graph:
     archive: Archive
     read: Callable[[Document], str]  # a document's text, read again from its file (documents do not keep it)
 
-    def index(self) -> None:
-        """Make every index now: forked workers then share this process's copy instead of each making its own."""
-        for name in ("claims_by", "claims_about", "resting_on", "related_back"):
-            getattr(self, name)
+    def index(self) -> ClaimLinks:
+        """The claims' links, made now: forked workers then share this process's copy instead of each making its
+        own."""
+        return self.claim_links
 
     @cached_property
-    def claims_by(self) -> dict[str, dict[str, None]]:
-        """entity -> the claims it makes, in order"""
-        by: dict[str, dict[str, None]] = {}
-        for claim in self.archive.claims.values():
-            for appearance in claim.appearances:
-                if appearance.by:
-                    by.setdefault(appearance.by, {})[claim.id] = None
-        return by
-
-    @cached_property
-    def claims_about(self) -> dict[str, list[str]]:
-        about: dict[str, list[str]] = {}
+    def claim_links(self) -> ClaimLinks:
+        """Made in one pass when a page first needs them (an edit in `serve` may render none that does)."""
+        links = ClaimLinks({}, {}, {}, {})
         for claim in self.archive.claims.values():
             for eid in claim.about:
-                about.setdefault(eid, []).append(claim.id)
-        return about
-
-    @cached_property
-    def resting_on(self) -> dict[str, list[Appearance]]:
-        """source -> the appearances of claims that rest on it"""
-        resting: dict[str, list[Appearance]] = {}
-        for claim in self.archive.claims.values():
-            for appearance in claim.appearances:
-                if appearance.source:
-                    resting.setdefault(appearance.source, []).append(appearance)
-        return resting
-
-    @cached_property
-    def related_back(self) -> dict[str, set[str]]:
-        back: dict[str, set[str]] = {}
-        for claim in self.archive.claims.values():
+                links.about.setdefault(eid, []).append(claim.id)
             for other in claim.related:
-                back.setdefault(other, set()).add(claim.id)
-        return back
+                links.related_back.setdefault(other, set()).add(claim.id)
+            for appearance in claim.appearances:
+                if appearance.by:
+                    links.by.setdefault(appearance.by, {})[claim.id] = None
+                if appearance.source:
+                    links.resting_on.setdefault(appearance.source, []).append(appearance)
+        return links
 
     def body(self, doc: Document | None, page: str) -> Markup:
         if doc is None:
@@ -176,10 +165,10 @@ class Graph:
         together = Counter(chain.from_iterable(article.entities for article in articles))  # counted in C
         years = Counter(article.year for article in articles)
         del together[entity.id]
-        made, made_more = ranked(Counter(x.claim for cid in self.claims_by.get(entity.id, [])
+        made, made_more = ranked(Counter(x.claim for cid in self.claim_links.by.get(entity.id, [])
                                          for x in a.claims[cid].appearances if x.by == entity.id), LIST_CAP)
         about, about_more = ranked(Counter({c: len(a.claims[c].appearances)
-                                            for c in self.claims_about.get(entity.id, [])}), LIST_CAP)
+                                            for c in self.claim_links.about.get(entity.id, [])}), LIST_CAP)
         together_top, _ = ranked(together, TOP)
         return {
             "entity": entity,
@@ -197,7 +186,7 @@ class Graph:
     def claim_page(self, claim: Claim, page: str) -> dict:
         a = self.archive
         stances = Counter(x.stance for x in claim.appearances)
-        related = sorted(set(claim.related) | self.related_back.get(claim.id, set()))
+        related = sorted(set(claim.related) | self.claim_links.related_back.get(claim.id, set()))
         return {
             "claim": claim,
             "body": self.body(claim.doc, page),
@@ -209,7 +198,7 @@ class Graph:
 
     def source_page(self, source: Source, page: str) -> dict:
         a = self.archive
-        resting, more = ranked(Counter(x.claim for x in self.resting_on.get(source.id, [])), LIST_CAP)
+        resting, more = ranked(Counter(x.claim for x in self.claim_links.resting_on.get(source.id, [])), LIST_CAP)
         return {
             "source": source,
             "body": self.body(source.doc, page),

@@ -18,11 +18,10 @@ import webbrowser
 from pathlib import Path
 from urllib.parse import urlparse
 
-from ..build import Builder, BuildResult, NotAnArchive, cores
+from ..build import Builder, BuildResult, cores
 from ..config import CONFIG_FILE, load_config
 from ..diagnostics import Loc, UsageError
 from ..search import SearchCancelled, SearchFailed, index_site, install_bundle, next_bundle
-from ..write import UnsafeOutput
 from .server import PreviewServer
 from .watcher import Watcher
 
@@ -165,7 +164,7 @@ def _rebuild(builder: Builder, changes: set[str]) -> BuildResult:
     of ours is reported with its traceback (to send us) while the last good site stays up."""
     try:
         return builder.build(search=False, keep_search=True, changed=changes)
-    except (NotAnArchive, UnsafeOutput) as exc:
+    except UsageError as exc:
         return BuildResult([Loc(CONFIG_FILE).error(str(exc))])
     except Exception as exc:  # noqa: BLE001 - see above
         traceback.print_exc()
