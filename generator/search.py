@@ -12,29 +12,29 @@ indexes), it would read only to drop.
 What a reader downloads for a first query grows with the number of pages in the index (Pagefind's metadata
 file holds a hash and a word count for each) and with the number of places the query's words occur (an index
 chunk holds every position of a word): both are kept down here and in the templates.
+
+The binary of Pagefind's PyPI package runs as a command rather than through the package's service API: the
+command indexes the same pages into the same bundle about a tenth faster, with less memory (20.2 s and 3.04 GB
+against 22.8 s and 3.24 GB at 10,000 articles), and it can be stopped like any process.
 """
 from __future__ import annotations
 
-import asyncio
-import contextlib
+import json
+import os
 import shutil
+import subprocess
 import tempfile
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import IO, Awaitable, TypeVar
 
-from pagefind.index import IndexConfig
-from pagefind.service import PagefindService
+from pagefind.service import get_executable
 
 from .render.urls import output_file, page_path
 from .write import BUNDLE
 
-T = TypeVar("T")
-
 # Markup that the renderer adds to an article's text and that is not text: the claimant and stance label of a
 # claim annotation ("Ministry of Heritage · reports"). Templates mark their own such parts data-pagefind-ignore.
-EXCLUDE = [".claim-tag"]
+EXCLUDE = ".claim-tag"
 # the pages that can hold marked text: each record's first page (a template that marks text on other pages
 # would have to be indexed without this)
 PAGES = "{" + ",".join(page_path(kind, "*") for kind in ("article", "entity", "claim", "source")) + "}" + output_file("")
@@ -48,51 +48,51 @@ class SearchCancelled(Exception):
     """The caller asked to stop (`serve` does when a rebuild starts: the index would be out of date)."""
 
 
-class _Service(PagefindService):
-    """Pagefind's service with what the Pagefind process logs kept apart from its answers: the library reads
-    both from one pipe, and a line logged there breaks the reading of the next answer (seen as 'Invalid
-    base64-encoded string' now and then)."""
-
-    def __init__(self, log: IO[bytes]):
-        super().__init__()
-        self.log = log
-
-    async def launch(self) -> _Service:
-        self._backend = await asyncio.create_subprocess_exec(
-            self._bin, "--service", stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=self.log, limit=2**21)  # the library's limit: a smaller one hangs on large answers
-        self._poll_task = self._loop.create_task(self._wait_for_responses())
-        return self
+def _command(site: Path, language: str, output: Path) -> list[str]:
+    executable = get_executable()
+    if executable is None:
+        raise SearchFailed("the search index could not be built: Pagefind is not installed "
+                           "(pip install 'pagefind[bin]')")
+    return [str(executable), "--site", str(site.resolve()), "--output-path", str(output.resolve()), "--glob", PAGES,
+            "--force-language", language, "--exclude-selectors", EXCLUDE, "--quiet"]
 
 
-async def _index(site: Path, language: str, output: Path, cancel: threading.Event | None) -> int:
-    config = IndexConfig(output_path=str(output), force_language=language, exclude_selectors=EXCLUDE)
-    with tempfile.TemporaryFile() as log:
-        service = _Service(log)
-        stopped = True  # unless it answers every request: then it is closed, else killed at once
+def index_site(site: Path, language: str, output: Path | None = None, cancel: threading.Event | None = None) -> int:
+    """Index every page of `site` into `output` (default: its `pagefind/`); returns the number of pages.
+    Setting `cancel` stops it (SearchCancelled) and the Pagefind process with it."""
+    output = output or site / BUNDLE
+    command = _command(site, language, output)
+    # Pagefind also takes its settings from a pagefind.yml in its working directory and from PAGEFIND_ variables:
+    # neither is the archive's, so it runs in an empty directory without them
+    env = {name: value for name, value in os.environ.items() if not name.startswith("PAGEFIND_")}
+    with tempfile.TemporaryDirectory(prefix="archive-pagefind-") as cwd, open(Path(cwd) / "log", "w+b") as log:
         try:
-            await _answered(service, service.launch(), cancel)
-            index = await _answered(service, service.create_index(config), cancel)
-            result = await _answered(service, index.add_directory(str(site), glob=PAGES), cancel)
-            await _answered(service, index.write_files(), cancel)
-            stopped = False
-        except SearchCancelled:
-            raise
-        except Exception as exc:  # with the last thing the process logged, which says more than "Connection lost"
-            log.seek(0)
-            said = _last_words(log.read().decode("utf-8", "replace").strip().splitlines())
-            raise RuntimeError(f"{exc} (Pagefind: {said})" if said else str(exc)) from exc
+            process = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                                       stderr=subprocess.STDOUT)
+        except OSError as exc:
+            raise SearchFailed(f"the search index could not be built: {exc.strerror}: {command[0]}") from exc
+        try:
+            while True:
+                try:
+                    code = process.wait(0.05)
+                    break
+                except subprocess.TimeoutExpired:
+                    if cancel is not None and cancel.is_set():
+                        raise SearchCancelled() from None
         finally:
-            backend = getattr(service, "_backend", None)  # None: it did not start
-            if backend is not None and stopped:  # closing would wait for answers that will not come
-                service._poll_task.cancel()
-                with contextlib.suppress(ProcessLookupError):
-                    backend.kill()
-                await backend.wait()
-            elif backend is not None:
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(service.close(), timeout=10)
-    return int(result.get("page_count", 0))
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        log.seek(0)
+        said = _last_words(log.read().decode("utf-8", "replace").strip().splitlines())
+    try:
+        entry = json.loads((output / "pagefind-entry.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        entry = None
+    if code != 0 or entry is None:
+        why = f"Pagefind exited with status {code}" if code else "Pagefind wrote no index"
+        raise SearchFailed(f"the search index could not be built: {why}" + (f" (Pagefind: {said})" if said else ""))
+    return sum(language["page_count"] for language in entry["languages"].values())
 
 
 def _last_words(lines: list[str]) -> str:
@@ -102,35 +102,6 @@ def _last_words(lines: list[str]) -> str:
         if " panicked at " in line:
             return " ".join(lines[i:i + 2])
     return lines[-1] if lines else ""
-
-
-async def _answered(service: _Service, request: Awaitable[T], cancel: threading.Event | None) -> T:
-    """A request to the Pagefind process, or an error if that process stops answering: its library reads the
-    answers in a task of its own, and when that task dies (the process crashed or exited) the request would
-    wait forever; seen as a build that never ended."""
-    work = asyncio.ensure_future(request)
-    while True:
-        done, _ = await asyncio.wait({work}, timeout=0.05)
-        if done:
-            return work.result()
-        if cancel is not None and cancel.is_set():
-            work.cancel()
-            raise SearchCancelled()
-        reader = getattr(service, "_poll_task", None)
-        if reader is not None and reader.done():
-            work.cancel()
-            raise RuntimeError("the Pagefind process stopped answering")
-
-
-def index_site(site: Path, language: str, output: Path | None = None, cancel: threading.Event | None = None) -> int:
-    """Index every page of `site` into `output` (default: its `pagefind/`); returns the number of pages.
-    Setting `cancel` stops it (SearchCancelled) and the Pagefind process with it."""
-    try:
-        return _run(_index(site, language, output or site / BUNDLE, cancel))
-    except SearchCancelled:
-        raise
-    except Exception as exc:  # the Pagefind service reports its failures as plain exceptions
-        raise SearchFailed(f"the search index could not be built: {exc}") from exc
 
 
 def refresh_index(site: Path, language: str) -> int:
@@ -153,14 +124,3 @@ def install_bundle(site: Path, fresh: Path) -> None:
         (site / BUNDLE).rename(stale)
     fresh.rename(site / BUNDLE)
     shutil.rmtree(stale, ignore_errors=True)
-
-
-def _run(coroutine):
-    """asyncio.run(), also when this thread already runs an event loop (a notebook, an async caller, a
-    Playwright session), where asyncio.run() refuses: the coroutine then runs on a thread of its own."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pagefind") as pool:
-        return pool.submit(asyncio.run, coroutine).result()

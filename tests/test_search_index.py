@@ -1,5 +1,5 @@
-"""generator.search and the Pagefind process: what it logs is never read as one of its answers, and when it
-dies, the build says what it said last."""
+"""generator.search and the Pagefind process: it takes no settings but the archive's, and when it dies, the
+build says what it said last."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -26,10 +26,17 @@ def pagefind_that(tmp_path: Path, monkeypatch, script: str) -> None:
     monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(fake))
 
 
-def test_what_pagefind_logs_is_not_read_as_its_answers(site, tmp_path, monkeypatch):
-    pagefind_that(tmp_path, monkeypatch, f'echo "a line that Pagefind logs" >&2\nexec "{get_executable()}" "$@"')
-    assert index_site(site, "en", tmp_path / "bundle") > 0
-    assert (tmp_path / "bundle" / "pagefind.js").is_file()
+def test_pagefind_takes_no_settings_from_where_it_runs(site, tmp_path, monkeypatch):
+    """Pagefind reads a pagefind.yml in its working directory and PAGEFIND_ variables: an editor's, left there
+    for another site, must not change this archive's index."""
+    pages = index_site(site, "en", tmp_path / "bundle")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "pagefind.yml").write_text('root_selector: "nav"\n')
+    monkeypatch.chdir(elsewhere)
+    monkeypatch.setenv("PAGEFIND_ROOT_SELECTOR", "footer")
+    assert index_site(site, "en", tmp_path / "again") == pages > 0
+    assert (tmp_path / "again" / "pagefind.js").is_file()
 
 
 def test_when_pagefind_dies_the_error_says_what_it_said(site, tmp_path, monkeypatch):
@@ -44,4 +51,22 @@ def test_when_pagefind_crashes_the_error_says_where_and_why(site, tmp_path, monk
     pagefind_that(tmp_path, monkeypatch, f'printf "{panic}" >&2\nexit 101')
     with pytest.raises(SearchFailed, match=r"\(Pagefind: thread 'main' \(7\) panicked at pagefind/src/index/mod.rs:530:32: "
                                            r"byte index 37 is out of bounds\)$"):
+        index_site(site, "en", tmp_path / "bundle")
+
+
+def test_when_pagefind_writes_no_index_the_build_says_so(site, tmp_path, monkeypatch):
+    pagefind_that(tmp_path, monkeypatch, "exit 0")
+    with pytest.raises(SearchFailed, match=r"could not be built: Pagefind wrote no index$"):
+        index_site(site, "en", tmp_path / "bundle")
+
+
+def test_when_the_pagefind_binary_is_gone_the_error_names_it(site, tmp_path, monkeypatch):
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(tmp_path / "gone" / "pagefind"))
+    with pytest.raises(SearchFailed, match=r"could not be built: No such file or directory: .*/gone/pagefind$"):
+        index_site(site, "en", tmp_path / "bundle")
+
+
+def test_without_pagefind_the_error_says_how_to_install_it(site, tmp_path, monkeypatch):
+    monkeypatch.setattr("generator.search.get_executable", lambda: None)
+    with pytest.raises(SearchFailed, match=r"Pagefind is not installed \(pip install 'pagefind\[bin\]'\)$"):
         index_site(site, "en", tmp_path / "bundle")

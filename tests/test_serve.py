@@ -351,10 +351,14 @@ def pagefind_children() -> list[int]:
     return found
 
 
-def test_an_index_refresh_stops_with_its_pagefind_process_when_interrupted(tmp_path):
+def test_an_index_refresh_stops_with_its_pagefind_process_when_interrupted(tmp_path, monkeypatch):
     """A rebuild in `serve` interrupts the background refresh of the search index: it must stop at once."""
     archive = copy_fixture(tmp_path)
     assert Builder(archive, cache="off").build(search=False).ok
+    slow = tmp_path / "pagefind"  # the real one indexes this fixture before the test could interrupt it
+    slow.write_text("#!/bin/sh\nwhile :; do sleep 0.05; done\n")
+    slow.chmod(0o755)
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(slow))
     cancel = threading.Event()
     outcome: list[BaseException | int] = []
 
