@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 
     from .render.pages import Page
     from .render.site import Made, Todo
+    from .search import Indexing
 
 # a file modified this close to when it was read may change again within its timestamp's resolution
 RACY_NS = 2_000_000_000
@@ -137,6 +138,13 @@ def _trusted(known: Stamp | None, f: Found) -> bool:
     """Whether the file is as it was when read (by size and time, as make does; not if it was modified so close
     to that reading that it may have changed again within its timestamp's resolution)."""
     return known is not None and known[0] == f.stamp and f.stamp[1] + RACY_NS < known[2]
+
+
+def _discard(writer: SiteWriter, indexing: list[Indexing]) -> None:
+    """A failed build's new folder goes, and the Pagefind run that reads it stops."""
+    for run in indexing:
+        run.stop()
+    writer.discard()
 
 
 def _unchanged(state: State, found: list[Found], problems: list[Diagnostic]) -> bool:
@@ -384,7 +392,7 @@ class Builder:
         from .render.env import make_env, template_digests
         from .render.site import Todo, render_site
         from .render.views import Graph
-        from .search import BUNDLE, SearchFailed, index_site, refresh_index
+        from .search import BUNDLE, Indexing, SearchFailed, refresh_index, searched
         config, archive, diagnostics, _ = self.check(clock, files, edited)
         if archive is None:
             if self.autosave:
@@ -411,28 +419,35 @@ class Builder:
         todo = self._todo(state, take_snapshot(), candidates, templates, archive, config.per_page) if state else Todo()
         clock.lap("plan")
         writer = SiteWriter(self.out, state.outputs if state else None)
+        # a whole new site is indexed into itself: Pagefind starts once the pages it reads are written
+        indexing: list[Indexing] = []
+        ready = (searched, lambda: indexing.append(Indexing(writer.dir, config.language))) \
+            if search and writer.fresh else None
         try:
             pages, made = render_site(self.root, archive, config, writer, graph, env, todo, self.workers,
                                       state.made if state else None, None if state else take_snapshot,
-                                      keep=self.lives_on)
+                                      keep=self.lives_on, ready=ready)
         except BuildFailed as failed:
-            writer.discard()
+            _discard(writer, indexing)
             if isinstance(failed, SourceChanged):
                 raise
             return BuildResult(sorted(diagnostics + failed.diagnostics), timings=clock.times)
         except BaseException:
-            writer.discard()
+            _discard(writer, indexing)
             raise
         clock.lap("render and write")
         changed = writer.fresh or bool(writer.changed) or writer.outputs.keys() != (state.outputs.keys() if state else set())
-        searched = bool(state and state.searched and not changed)
-        if search and writer.fresh:
+        indexed = bool(state and state.searched and not changed)
+        if indexing:
             try:
-                index_site(writer.dir, config.language)
+                indexing[0].wait()
             except SearchFailed as failed:
                 writer.discard()
                 return BuildResult(sorted(diagnostics + [Loc(CONFIG_FILE).error(str(failed))]), timings=clock.times)
-            searched = True
+            except BaseException:  # Pagefind is stopped already
+                writer.discard()
+                raise
+            indexed = True
             clock.lap("search index")
         elif keep_search:
             writer.adopt(BUNDLE)
@@ -443,8 +458,8 @@ class Builder:
                   "claims": len(archive.claims), "sources": len(archive.sources)}
         assert self.snapshot is not None  # taken before rendering, or while it ran
         self.state = State(dict(self.stamps), settings, theme, templates, self.snapshot, writer.outputs, build_id,
-                           diagnostics, pages, counts, searched, self.load_problems, made)
-        if search and not searched:
+                           diagnostics, pages, counts, indexed, self.load_problems, made)
+        if search and not indexed:
             try:
                 refresh_index(self.out, config.language)
                 self.state.searched = True

@@ -2,9 +2,11 @@
 problems."""
 from __future__ import annotations
 
+import functools
 import os
 import pickle
 import shutil
+import threading
 import time
 
 import pytest
@@ -169,3 +171,46 @@ def test_a_file_saved_while_workers_render_is_read_again(everything_in_workers, 
     monkeypatch.setattr(render_site, "render_site", edit_then_render)
     assert build(root, tmp_path / "site", 2).ok
     assert "Saved again." in (tmp_path / "site" / "articles" / "harbour" / "index.html").read_text()
+
+
+def marked_chunk(indexes, folder):
+    for i in indexes:
+        time.sleep(0.01)
+        (folder / str(i)).touch()
+    return indexes
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_ready_call_comes_once_the_leading_items_are_done_and_before_the_rest(workers, tmp_path):
+    """A build starts Pagefind there, on the pages written first, while the others are made."""
+    seen = []
+    task = functools.partial(marked_chunk, folder=tmp_path)
+    done = workers_module.shared_chunks(task, 40, workers, 2,
+                                        ready=(5, lambda: seen.append({int(p.name) for p in tmp_path.iterdir()})))
+    assert sorted(i for indexes in done for i in indexes) == list(range(40))
+    assert len(seen) == 1 and set(range(5)) <= seen[0] and len(seen[0]) < 40, seen
+
+
+def prioritised_chunk(indexes):
+    time.sleep(0.01)
+    return [(i, os.getpriority(os.PRIO_PROCESS, threading.get_native_id())) for i in indexes]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_items_after_the_ready_call_are_made_at_a_lower_priority_and_this_process_keeps_its_own(workers):
+    """Pagefind, started by the call, goes first; the rest of the site takes the CPU time it leaves."""
+    before = os.getpriority(os.PRIO_PROCESS, 0)
+    done = workers_module.shared_chunks(prioritised_chunk, 30, workers, 2, ready=(6, lambda: None))
+    priority = dict(item for items in done for item in items)
+    assert sorted(priority) == list(range(30))
+    assert {priority[i] for i in range(6)} == {before}
+    lowered = min(19, before + workers_module.LOWER_BY)
+    assert {priority[i] for i in range(20, 30)} == {lowered}  # (a worker may take a chunk or two before the call)
+    assert set(priority.values()) == {before, lowered}
+    assert os.getpriority(os.PRIO_PROCESS, 0) == before
+
+
+def test_without_a_ready_call_nothing_is_made_at_a_lower_priority():
+    before = os.getpriority(os.PRIO_PROCESS, 0)
+    done = workers_module.shared_chunks(prioritised_chunk, 30, 2, 2)
+    assert {p for items in done for _, p in items} == {before}

@@ -1,7 +1,8 @@
-"""generator.search and the Pagefind process: it takes no settings but the archive's, and when it dies, the
-build says what it said last."""
+"""generator.search and the Pagefind process: a build starts it as soon as the pages it reads are written; it
+takes no settings but the archive's, and when it dies, the build says what it said last."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,22 @@ def pagefind_that(tmp_path: Path, monkeypatch, script: str) -> None:
     fake.write_text(f"#!/bin/sh\n{script}\n")
     fake.chmod(0o755)
     monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(fake))
+
+
+def test_a_build_starts_pagefind_once_the_pages_it_reads_are_written_and_makes_the_rest_meanwhile(tmp_path,
+                                                                                                monkeypatch):
+    listed = tmp_path / "files-when-pagefind-started"
+    # the arguments start with --site SITE
+    pagefind_that(tmp_path, monkeypatch, f'(cd "$2" && find . -type f) > "{listed}"\nexec "{get_executable()}" "$@"')
+    out = tmp_path / "site"
+    assert Builder(SITES / "basic", out, cache="off").build(search=True).ok
+    # the files Pagefind's glob matches (generator.search.PAGES), said again here
+    read = re.compile(r"(articles|entities|claims|sources)/[^/]+/index\.html")
+    then = {line[2:] for line in listed.read_text().splitlines()}
+    now = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert {f for f in then if read.fullmatch(f)} == {f for f in now if read.fullmatch(f)} != set()
+    assert "articles/harbour/source/index.html" in now - then  # made while Pagefind read
+    assert (out / "pagefind" / "pagefind-entry.json").is_file()
 
 
 def test_pagefind_takes_no_settings_from_where_it_runs(site, tmp_path, monkeypatch):

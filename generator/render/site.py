@@ -75,7 +75,8 @@ class Todo:
 
 def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter, graph: Graph, env: Environment,
                 todo: Todo = Todo(), workers: int = 1, last: Made | None = None,
-                meanwhile: Callable[[], object] | None = None, keep: bool = True) -> tuple[int, Made]:
+                meanwhile: Callable[[], object] | None = None, keep: bool = True,
+                ready: tuple[Callable[[Page], bool], Callable[[], None]] | None = None) -> tuple[int, Made]:
     """Render the pages `todo` names and the feeds and data files into `writer`; the other pages keep the last
     build's files (which `last` describes, when this process made them). Returns the number of HTML pages and
     what this build made. Template errors raise BuildFailed.
@@ -84,7 +85,9 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
     (`workers.shared_chunks`): the workers inherit the archive, the graph and the compiled templates, and send
     back only the digests of the files they wrote. This process first makes the site-wide files and does the
     caller's `meanwhile` work. Without `keep` (no later build of this process will update what this one made),
-    the parts of archive.json are not kept, nor what each feed shows.
+    the parts of archive.json are not kept, nor what each feed shows. `ready`: (which, call): the pages that
+    `which` picks are made first, and `call` is called once they are written; the others are made after it, at
+    a lower priority (the search index reads them meanwhile).
     """
     site = {"title": config.title, "description": config.description, "language": config.language,
             "base_url": config.base_url}
@@ -97,6 +100,12 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
             stale.append(page)
         else:
             writer.keep(output_file(page.path))
+    first_pages: tuple[int, Callable[[], None]] | None = None  # how many pages come before `ready`'s call
+    if ready is not None:
+        which, call = ready
+        leading = list(filter(which, stale))
+        stale = leading + list(filterfalse(which, stale))
+        first_pages = (len(leading), call)
     # every entity has its feed, even before anything mentions it: a reader can subscribe to be told when it is
     stale_entities = {page.key[2:] for page in stale if page.key.startswith("e:")}
     feeds = [Feed("feed.xml", None, config.title)] + [
@@ -136,7 +145,8 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
     workers = workers if count >= PARALLEL_FROM else 1
     if workers > 1:
         graph.index()
-    for written, shown, problem in shared_chunks(job.render, count, workers, CHUNK, first=site_wide):
+    for written, shown, problem in shared_chunks(job.render, count, workers, CHUNK, first=site_wide,
+                                                  ready=first_pages):
         if problem is not None:
             raise BuildFailed([problem])
         for relative, digest, changed in written:
