@@ -30,7 +30,7 @@ import subprocess
 import tempfile
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from pagefind.service import get_executable
 
@@ -80,24 +80,26 @@ class Indexing:
         self.output = output or site / BUNDLE
         self.failure: SearchFailed | None = None
         self.process: subprocess.Popen | None = None
+        self.cwd: str | None = None
+        self.log: IO[bytes] | None = None
         # Pagefind also takes its settings from a pagefind.yml in its working directory and from PAGEFIND_
         # variables: neither is the archive's, so it runs in an empty directory without them
-        self.cwd = Path(tempfile.mkdtemp(prefix="archive-pagefind-"))
-        self.log = open(self.cwd / "log", "w+b")
         env = {name: value for name, value in os.environ.items() if not name.startswith("PAGEFIND_")}
         try:
             command = _command(site, language, self.output)
+            self.cwd = tempfile.mkdtemp(prefix="archive-pagefind-")
+            self.log = tempfile.TemporaryFile()
             self.process = subprocess.Popen(command, cwd=self.cwd, env=env, stdin=subprocess.DEVNULL,
                                             stdout=self.log, stderr=subprocess.STDOUT)
         except SearchFailed as failed:
             self.failure = failed
         except OSError as exc:
-            self.failure = SearchFailed(f"the search index could not be built: {exc.strerror}: {command[0]}")
+            self.failure = SearchFailed(f"the search index could not be built: {exc.strerror}: {exc.filename}")
 
     def wait(self, cancel: threading.Event | None = None) -> int:
         """The number of pages indexed, once Pagefind is done. Setting `cancel` stops it (SearchCancelled)."""
         try:
-            if self.process is None:
+            if self.process is None or self.log is None:
                 assert self.failure is not None
                 raise self.failure
             while True:
@@ -125,8 +127,10 @@ class Indexing:
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
-        self.log.close()
-        shutil.rmtree(self.cwd, ignore_errors=True)
+        if self.log is not None:
+            self.log.close()
+        if self.cwd is not None:
+            shutil.rmtree(self.cwd, ignore_errors=True)
 
 
 def index_site(site: Path, language: str, output: Path | None = None, cancel: threading.Event | None = None) -> int:
