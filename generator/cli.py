@@ -26,13 +26,15 @@ def _parser() -> argparse.ArgumentParser:
     loudness.add_argument("-v", "--verbose", action="store_true", help="print what each stage did")
     output = argparse.ArgumentParser(add_help=False)
     output.add_argument("--out", type=Path, metavar="DIR", help="write the site to DIR instead of site/")
-    output.add_argument("--no-search", dest="search", action="store_false",
-                        help="skip the search index (faster; the search page then finds nothing)")
+    no_search = argparse.ArgumentParser(add_help=False)
+    no_search.add_argument("--no-search", dest="search", action="store_false",
+                           help="skip the search index (faster, and for an archive too large for Pagefind's memory: "
+                                "about 0.3 MB a page; the search page then finds nothing)")
     output.add_argument("--no-cache", dest="cache", action="store_const", const="off", default="on",
                         help="build everything from scratch, without reading or writing .archive-cache/")
-    commands.add_parser("build", parents=[common, output], help="build the site into site/")
+    commands.add_parser("build", parents=[common, output, no_search], help="build the site into site/")
     commands.add_parser("check", parents=[common], help="validate everything, write nothing")
-    serve_cmd = commands.add_parser("serve", parents=[common], help="build, serve and rebuild on every change")
+    serve_cmd = commands.add_parser("serve", parents=[common, no_search], help="build, serve and rebuild on every change")
     serve_cmd.add_argument("--out", type=Path, metavar="DIR", help="write the site to DIR instead of site/")
     serve_cmd.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve_cmd.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
@@ -77,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             from .serve import serve  # its server, watcher and search client: for this command only
             return serve(root, out, args.host, args.port, strict=args.strict, poll=args.poll,
-                         open_browser=args.open)
+                         open_browser=args.open, search=args.search)
         result = build(root, out=out, strict=args.strict, search=args.search, cache=args.cache)
     except UsageError as exc:
         print(f"archive: error: {exc}", file=sys.stderr)

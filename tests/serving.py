@@ -111,13 +111,13 @@ class Response:
 
 
 class Server:
-    """`archive serve -C root --port N` on a free port, from the moment it says it is serving until `stop`
+    """`archive serve -C root --port N [options]` on a free port, from the moment it says it is serving until `stop`
     (Ctrl-C) or `kill`."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, *options: str):
         self.root = root
         self.port = free_port()
-        self.process = subprocess.Popen(archive_command("serve", "-C", root, "--port", str(self.port)),
+        self.process = subprocess.Popen(archive_command("serve", "-C", root, "--port", str(self.port), *options),
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                         env=command_env(), start_new_session=True)
         self.out: list[str] = []

@@ -87,3 +87,16 @@ def test_without_pagefind_the_error_says_how_to_install_it(site, tmp_path, monke
     monkeypatch.setattr("generator.search.get_executable", lambda: None)
     with pytest.raises(SearchFailed, match=r"Pagefind is not installed \(pip install 'pagefind\[bin\]'\)$"):
         index_site(site, "en", tmp_path / "bundle")
+
+
+def test_when_pagefind_is_killed_for_want_of_memory_the_error_says_so(site, tmp_path, monkeypatch):
+    pagefind_that(tmp_path, monkeypatch, "kill -9 $$")
+    with pytest.raises(SearchFailed, match=r"Pagefind was killed \(SIGKILL\), most likely for want of memory: .*"
+                                           r"build with --no-search on this machine$"):
+        index_site(site, "en", tmp_path / "bundle")
+
+
+def test_when_pagefind_is_stopped_by_a_signal_the_error_names_it(site, tmp_path, monkeypatch):
+    pagefind_that(tmp_path, monkeypatch, "kill -TERM $$")
+    with pytest.raises(SearchFailed, match=r"could not be built: Pagefind was stopped by SIGTERM$"):
+        index_site(site, "en", tmp_path / "bundle")

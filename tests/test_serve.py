@@ -22,6 +22,7 @@ import pytest
 
 from generator.build import Builder
 from generator.search import SearchCancelled, index_site
+from generator.serve import QUIET_BEFORE_INDEXING
 from tests.serving import (ARTICLE, ARTICLE_URL, BAD_URL_ERROR, BREAK, EVENTS, FIX, NEW_TEXT, OLD_TEXT, REPO, TIMEOUT,
                            Server, archive_command, command_env, copy_fixture, edit, free_port, wait_until)
 
@@ -165,6 +166,20 @@ def test_editing_an_article_reloads_open_pages_with_the_new_text(server, archive
     with server.events(headers={"Last-Event-ID": str(served_epoch(before))}) as reconnected:
         assert reconnected.next()[0] == "reload"
     assert server.stderr == ""
+
+
+def test_without_search_serve_never_runs_pagefind(archive):
+    """For an archive too large for Pagefind's memory: the first build and the rebuilds make no index."""
+    server = Server(archive, "--no-search")
+    try:
+        assert not (server.site / "pagefind").exists()
+        edit(archive, ARTICLE, {OLD_TEXT: NEW_TEXT}, in_place=True)
+        assert server.wait_for_output(r"^rebuilt after 1 change\b")
+        time.sleep(QUIET_BEFORE_INDEXING + 1.5)  # when an index would be refreshed, and then made
+        assert not (server.site / "pagefind").exists() and pagefind_children() == []
+        assert NEW_TEXT in server.get(ARTICLE_URL).body.decode() and server.stderr == ""
+    finally:
+        server.kill()
 
 
 def test_editing_only_a_stylesheet_refreshes_styles_without_a_reload(tmp_path):

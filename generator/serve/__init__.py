@@ -75,7 +75,8 @@ class _Indexer:
         """Stop without waiting for a Pagefind run: its half-written bundle goes."""
         self.stopping.set()
         self.interrupt.set()
-        self.thread.join(timeout=2)
+        if self.thread.ident is not None:  # (not started without search)
+            self.thread.join(timeout=2)
         shutil.rmtree(next_bundle(self.site), ignore_errors=True)
 
 
@@ -87,7 +88,7 @@ def _report(result: BuildResult) -> list[str]:
 
 
 def serve(root: Path, out: Path | None, host: str, port: int, *, strict: bool = False, poll: bool = False,
-          open_browser: bool = False) -> int:
+          open_browser: bool = False, search: bool = True) -> int:
     site = (out or root / "site").absolute()
     config = load_config(root)[0]
     try:  # before building: a taken port should not cost a build to find out
@@ -98,7 +99,7 @@ def serve(root: Path, out: Path | None, host: str, port: int, *, strict: bool = 
     builder = Builder(root, site, strict=strict)
     builder.autosave = False  # the cache is saved once, on the way out: a rebuild should not wait for it
     builder.lives_on = True
-    result = _first_build(builder)
+    result = _first_build(builder, search)
     lines = _report(result)
     if not result.ok:
         server.show_errors(lines)
@@ -108,7 +109,8 @@ def serve(root: Path, out: Path | None, host: str, port: int, *, strict: bool = 
     stop = threading.Event()
     server.start()
     watcher.start()
-    indexer.thread.start()
+    if search:
+        indexer.thread.start()
     print(f"serving {site} at {server.url} (Ctrl-C to stop)", flush=True)
     if open_browser:
         webbrowser.open(server.url)
@@ -143,12 +145,12 @@ def serve(root: Path, out: Path | None, host: str, port: int, *, strict: bool = 
     return 0
 
 
-def _first_build(builder: Builder) -> BuildResult:
+def _first_build(builder: Builder, search: bool = True) -> BuildResult:
     """The build before the server's and the watcher's threads start: on every core, as `archive build` does;
     the rebuilds then run in this process alone (forking a process with threads can copy a lock one holds)."""
     builder.workers = cores()
     try:
-        result = builder.build()
+        result = builder.build(search=search)
         builder.warm()
     finally:
         builder.workers = 1
