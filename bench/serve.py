@@ -1,6 +1,7 @@
 """What an editor waits for in `archive serve` (issue 4): save -> pages written -> reload event.
 
     .venv/bin/python bench/serve.py --size 10000 --edits 9
+    .venv/bin/python bench/serve.py --size 100000 --no-search
 
 Generates (once) an archive of N articles with ../shared/bench/to_archive.py into bench/.cache/serve-<N>/,
 deletes what an earlier run left (its site/ and .archive-cache/, so that the first build is always one from
@@ -91,7 +92,10 @@ def main() -> None:
     parser.add_argument("--edits", type=int, default=9)
     parser.add_argument("--record-edits", type=int, default=5, help="edits of each kind of record")
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--no-search", dest="search", action="store_false",
+                        help="serve and build with --no-search (an archive too large for Pagefind's memory)")
     args = parser.parse_args()
+    options = [] if args.search else ["--no-search"]
     root = corpus(args.size)
     for left in ("site", ".archive-cache"):  # the first build measured is always one from nothing
         shutil.rmtree(root / left, ignore_errors=True)
@@ -99,7 +103,7 @@ def main() -> None:
     time.sleep(15)  # ext4 makes new files slowly right after a large deletion: not the generator's time
     port = free_port()
     started = time.perf_counter()
-    server = subprocess.Popen([*ARCHIVE, "serve", "-C", str(root), "--port", str(port)], cwd=REPO,
+    server = subprocess.Popen([*ARCHIVE, "serve", "-C", str(root), "--port", str(port), *options], cwd=REPO,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert server.stdout is not None
     for line in server.stdout:
@@ -152,15 +156,15 @@ def main() -> None:
     server.send_signal(signal.SIGTERM)
     server.wait(timeout=120)
     time.sleep(2.1)  # the cache trusts file times only once they are a little old
-    subprocess.run([*ARCHIVE, "build", "-C", str(root)], cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([*ARCHIVE, "build", "-C", str(root), *options], cwd=REPO, check=True, stdout=subprocess.DEVNULL)
     t1 = time.perf_counter()
-    subprocess.run([*ARCHIVE, "build", "-C", str(root)], cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([*ARCHIVE, "build", "-C", str(root), *options], cwd=REPO, check=True, stdout=subprocess.DEVNULL)
     no_change = time.perf_counter() - t1
     result = {
-        "date": dt.date.today().isoformat(), "size": args.size, "edits": args.edits,
+        "date": dt.date.today().isoformat(), "size": args.size, "edits": args.edits, "search": args.search,
         "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
                     "python": platform.python_version(), "system": platform.platform()},
-        "first_build_s": round(first_build, 2),  # from nothing, search included, until serving
+        "first_build_s": round(first_build, 2),  # from nothing, search included (unless not), until serving
         "save_to_pages_written_ms": {"median": round(statistics.median(written) * 1000), "all": [round(x * 1000) for x in written]},
         "save_to_reload_event_ms": {"median": round(statistics.median(reloaded) * 1000), "all": [round(x * 1000) for x in reloaded]},
         "save_to_reload_event_ms_by_paragraph": {
