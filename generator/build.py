@@ -4,7 +4,8 @@ A Builder remembers what its last build read and made (in memory for `serve`, in
 runs of `archive build`), and does again only what a change requires: it parses the files whose bytes
 changed (told by a watcher which ones, it looks at no other), brings the resolution up to date (in place when
 `resolve.update` can, else whole), renders the pages that `changes.stale` names and the pages whose templates
-changed, and writes only the files whose bytes differ. When nothing changed it writes nothing.
+changed, and writes only the files whose bytes differ. When nothing changed it writes nothing. A whole new
+site is indexed for search by Pagefind, started as soon as the pages it reads are written (`search.searched`).
 The result is byte-identical to a clean build; tests/test_incremental.py holds it to that.
 """
 from __future__ import annotations

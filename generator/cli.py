@@ -34,7 +34,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="build everything from scratch, without reading or writing .archive-cache/")
     commands.add_parser("build", parents=[common, output, no_search], help="build the site into site/")
     commands.add_parser("check", parents=[common], help="validate everything, write nothing")
-    serve_cmd = commands.add_parser("serve", parents=[common, no_search], help="build, serve and rebuild on every change")
+    serve_cmd = commands.add_parser("serve", parents=[common, no_search],
+                                    help="build, serve and rebuild on every change")
     serve_cmd.add_argument("--out", type=Path, metavar="DIR", help="write the site to DIR instead of site/")
     serve_cmd.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve_cmd.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")

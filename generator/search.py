@@ -119,7 +119,8 @@ class Indexing:
         except (OSError, ValueError):
             entry = None
         if code != 0 or entry is None:
-            raise SearchFailed(f"the search index could not be built: {_why(code)}" + (f" (Pagefind: {said})" if said else ""))
+            said = f" (Pagefind: {said})" if said else ""
+            raise SearchFailed(f"the search index could not be built: {_why(code)}{said}")
         return sum(language["page_count"] for language in entry["languages"].values())
 
     def stop(self) -> None:

@@ -87,7 +87,7 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
     caller's `meanwhile` work. Without `keep` (no later build of this process will update what this one made),
     the parts of archive.json are not kept, nor what each feed shows. `ready`: (which, call): the pages that
     `which` picks are made first, and `call` is called once they are written; the others are made after it, at
-    a lower priority (the search index reads them meanwhile).
+    a lower priority, while the search index reads the first.
     """
     site = {"title": config.title, "description": config.description, "language": config.language,
             "base_url": config.base_url}
