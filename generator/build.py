@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
     from .render.pages import Page
     from .render.site import Made, Todo
-    from .search import Indexing
+    from .search import EarlyIndex
 
 # a file modified this close to when it was read may change again within its timestamp's resolution
 RACY_NS = 2_000_000_000
@@ -141,10 +141,10 @@ def _trusted(known: Stamp | None, f: Found) -> bool:
     return known is not None and known[0] == f.stamp and f.stamp[1] + RACY_NS < known[2]
 
 
-def _discard(writer: SiteWriter, indexing: list[Indexing]) -> None:
+def _discard(writer: SiteWriter, early: EarlyIndex | None) -> None:
     """A failed build's new folder goes, and the Pagefind run that reads it stops."""
-    for run in indexing:
-        run.stop()
+    if early is not None:
+        early.stop()
     writer.discard()
 
 
@@ -391,9 +391,9 @@ class Builder:
         if state and not self._load_graph(state):
             state = None
         from .render.env import make_env, template_digests
-        from .render.site import Todo, render_site
+        from .render.site import Ready, Todo, render_site
         from .render.views import Graph
-        from .search import BUNDLE, Indexing, SearchFailed, refresh_index, searched
+        from .search import BUNDLE, EarlyIndex, SearchFailed, refresh_index, searched
         config, archive, diagnostics, _ = self.check(clock, files, edited)
         if archive is None:
             if self.autosave:
@@ -421,27 +421,26 @@ class Builder:
         clock.lap("plan")
         writer = SiteWriter(self.out, state.outputs if state else None)
         # a whole new site is indexed into itself: Pagefind starts once the pages it reads are written
-        indexing: list[Indexing] = []
-        ready = (searched, lambda: indexing.append(Indexing(writer.dir, config.language))) \
-            if search and writer.fresh else None
+        early = EarlyIndex(writer.dir, config.language) if search and writer.fresh else None
+        ready = Ready(searched, early.start, early.add) if early else None
         try:
             pages, made = render_site(self.root, archive, config, writer, graph, env, todo, self.workers,
                                       state.made if state else None, None if state else take_snapshot,
                                       keep=self.lives_on, ready=ready)
         except BuildFailed as failed:
-            _discard(writer, indexing)
+            _discard(writer, early)
             if isinstance(failed, SourceChanged):
                 raise
             return BuildResult(sorted(diagnostics + failed.diagnostics), timings=clock.times)
         except BaseException:
-            _discard(writer, indexing)
+            _discard(writer, early)
             raise
         clock.lap("render and write")
         changed = writer.fresh or bool(writer.changed) or writer.outputs.keys() != (state.outputs.keys() if state else set())
         indexed = bool(state and state.searched and not changed)
-        if indexing:
+        if early:
             try:
-                indexing[0].wait()
+                early.wait()
             except SearchFailed as failed:
                 writer.discard()
                 return BuildResult(sorted(diagnostics + [Loc(CONFIG_FILE).error(str(failed))]), timings=clock.times)

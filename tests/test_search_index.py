@@ -27,20 +27,25 @@ def pagefind_that(tmp_path: Path, monkeypatch, script: str) -> None:
     monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(fake))
 
 
-def test_a_build_starts_pagefind_once_the_pages_it_reads_are_written_and_makes_the_rest_meanwhile(tmp_path,
-                                                                                                monkeypatch):
+def test_a_build_gives_pagefind_the_pages_that_mark_text_once_written_and_makes_the_rest_meanwhile(tmp_path,
+                                                                                                   monkeypatch):
     listed = tmp_path / "files-when-pagefind-started"
-    # the arguments start with --site SITE
-    pagefind_that(tmp_path, monkeypatch, f'(cd "$2" && find . -type f) > "{listed}"\nexec "{get_executable()}" "$@"')
+    # the arguments start with --site FOLDER: the pages it is given, inside the site's staging folder
+    pagefind_that(tmp_path, monkeypatch, f'(cd "$2" && find . -type f) > "{listed}"\n'
+                                         f'(cd "$2/.." && find . -type f) > "{listed}-site"\n'
+                                         f'exec "{get_executable()}" "$@"')
     out = tmp_path / "site"
     assert Builder(SITES / "basic", out, cache="off").build(search=True).ok
     # the files Pagefind's glob matches (generator.search.PAGES), said again here
     read = re.compile(r"(articles|entities|claims|sources)/[^/]+/index\.html")
-    then = {line[2:] for line in listed.read_text().splitlines()}
+    given = {line[2:] for line in listed.read_text().splitlines()}
     now = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
-    assert {f for f in then if read.fullmatch(f)} == {f for f in now if read.fullmatch(f)} != set()
-    assert "articles/harbour/source/index.html" in now - then  # made while Pagefind read
-    assert (out / "pagefind" / "pagefind-entry.json").is_file()
+    matched = {f for f in now if read.fullmatch(f)}
+    marked = {f for f in matched if b"data-pagefind-body" in (out / f).read_bytes()}
+    assert given == marked != set()
+    assert matched - marked  # bare entity pages: Pagefind would only have dropped them
+    assert "articles/harbour/source/index.html" not in listed.with_name(listed.name + "-site").read_text()
+    assert (out / "pagefind" / "pagefind-entry.json").is_file() and not (out / ".pagefind-pages").exists()
 
 
 def test_pagefind_takes_no_settings_from_where_it_runs(site, tmp_path, monkeypatch):

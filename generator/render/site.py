@@ -76,7 +76,7 @@ class Todo:
 def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter, graph: Graph, env: Environment,
                 todo: Todo = Todo(), workers: int = 1, last: Made | None = None,
                 meanwhile: Callable[[], object] | None = None, keep: bool = True,
-                ready: tuple[Callable[[Page], bool], Callable[[], None]] | None = None) -> tuple[int, Made]:
+                ready: Ready | None = None) -> tuple[int, Made]:
     """Render the pages `todo` names and the feeds and data files into `writer`; the other pages keep the last
     build's files (which `last` describes, when this process made them). Returns the number of HTML pages and
     what this build made. Template errors raise BuildFailed.
@@ -85,9 +85,9 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
     (`workers.shared_chunks`): the workers inherit the archive, the graph and the compiled templates, and send
     back only the digests of the files they wrote. This process first makes the site-wide files and does the
     caller's `meanwhile` work. Without `keep` (no later build of this process will update what this one made),
-    the parts of archive.json are not kept, nor what each feed shows. `ready`: (which, call): the pages that
-    `which` picks are made first, and `call` is called once they are written; the others are made after it, at
-    a lower priority, while the search index reads the first.
+    the parts of archive.json are not kept, nor what each feed shows. `ready`: the pages it picks are made first
+    (and handed to its `written`), and its `call` is called once they are written; the others are made after
+    it, at a lower priority, while the search index reads the first.
     """
     site = {"title": config.title, "description": config.description, "language": config.language,
             "base_url": config.base_url}
@@ -100,12 +100,10 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
             stale.append(page)
         else:
             writer.keep(output_file(page.path))
-    first_pages: tuple[int, Callable[[], None]] | None = None  # how many pages come before `ready`'s call
+    leading: list[Page] = []
     if ready is not None:
-        which, call = ready
-        leading = list(filter(which, stale))
-        stale = leading + list(filterfalse(which, stale))
-        first_pages = (len(leading), call)
+        leading = list(filter(ready.which, stale))
+        stale = leading + list(filterfalse(ready.which, stale))
     # every entity has its feed, even before anything mentions it: a reader can subscribe to be told when it is
     stale_entities = {page.key[2:] for page in stale if page.key.startswith("e:")}
     feeds = [Feed("feed.xml", None, config.title)] + [
@@ -119,7 +117,8 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
         unplanned = [page_path("entity", eid) + "feed.xml" for eid in archive.entities if eid not in stale_entities]
         writer.keep(*unplanned)  # with what they show, when this process made them
         made.feeds.update((path, last.feeds[path]) for path in unplanned if path in last.feeds)
-    job = _Job(root, stale, feeds, last.feeds, keep, archive, config, env, site, writer)
+    job = _Job(root, stale, feeds, last.feeds, keep, archive, config, env, site, writer,
+               (len(leading), ready.written) if ready else None)
     count = len(stale) + len(feeds)
 
     def site_wide() -> None:  # this process's own work, done while the workers start on the pages
@@ -146,7 +145,7 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
     if workers > 1:
         graph.index()
     for written, shown, problem in shared_chunks(job.render, count, workers, CHUNK, first=site_wide,
-                                                  ready=first_pages):
+                                                  ready=(len(leading), ready.call) if ready else None):
         if problem is not None:
             raise BuildFailed([problem])
         for relative, digest, changed in written:
@@ -207,6 +206,13 @@ def _paths(pages: list[Page]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(p.path for p in pages), tuple(output_file(p.path) for p in pages)
 
 
+class Ready(NamedTuple):
+    """Pages to make first, and what to do with them: a whole new site's search index starts on them."""
+    which: Callable[[Page], bool]
+    call: Callable[[], None]  # once they are written
+    written: Callable[[str, str], None]  # each one's file and text, as it is written (in the process that wrote it)
+
+
 class Feed(NamedTuple):
     path: str
     entity: str | None  # whose mentions it shows; None: every article
@@ -241,6 +247,7 @@ class _Job:
     env: Environment
     site: dict[str, str]
     writer: SiteWriter
+    leading: tuple[int, Callable[[str, str], None]] | None  # (n, written): the first n pages also go to `written`
 
     def render(self, indexes: list[int]) -> tuple[list[tuple[str, str, bool]], list[tuple[str, str, bool]],
                                                    Diagnostic | None]:
@@ -269,6 +276,8 @@ class _Job:
                             continue
                     data = atom(self.archive, self.config, newest, relative, feed.title)
                 written.append((relative, *self.writer.store(relative, data)))
+                if self.leading is not None and i < self.leading[0]:
+                    self.leading[1](relative, data)  # type: ignore[arg-type]  # (a page: text)
         except Exception as exc:  # an archive's own template can fail in any way; report it at its line
             problem = _template_error(exc, self.root)
             if problem is None:
