@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
     from .render.pages import Page
     from .render.site import Made, Todo
-    from .search import EarlyIndex
+    from .search import MarkedPages
 
 # a file modified this close to when it was read may change again within its timestamp's resolution
 RACY_NS = 2_000_000_000
@@ -141,7 +141,7 @@ def _trusted(known: Stamp | None, f: Found) -> bool:
     return known is not None and known[0] == f.stamp and f.stamp[1] + RACY_NS < known[2]
 
 
-def _discard(writer: SiteWriter, early: EarlyIndex | None) -> None:
+def _discard(writer: SiteWriter, early: MarkedPages | None) -> None:
     """A failed build's new folder goes, and the Pagefind run that reads it stops."""
     if early is not None:
         early.stop()
@@ -393,7 +393,7 @@ class Builder:
         from .render.env import make_env, template_digests
         from .render.site import Ready, Todo, render_site
         from .render.views import Graph
-        from .search import BUNDLE, EarlyIndex, SearchFailed, refresh_index, searched
+        from .search import BUNDLE, MARKED_PAGES, MarkedPages, SearchFailed, refresh_index, searched
         config, archive, diagnostics, _ = self.check(clock, files, edited)
         if archive is None:
             if self.autosave:
@@ -421,7 +421,8 @@ class Builder:
         clock.lap("plan")
         writer = SiteWriter(self.out, state.outputs if state else None)
         # a whole new site is indexed into itself: Pagefind starts once the pages it reads are written
-        early = EarlyIndex(writer.dir, config.language) if search and writer.fresh else None
+        early = MarkedPages(writer.dir, config.language, writer.dir / MARKED_PAGES) \
+            if search and writer.fresh else None
         ready = Ready(searched, early.start, early.add) if early else None
         try:
             pages, made = render_site(self.root, archive, config, writer, graph, env, todo, self.workers,

@@ -17,7 +17,7 @@ The binary of Pagefind's PyPI package runs as a command rather than through the 
 command indexes the same pages into the same bundle about a tenth faster, with less memory (20.2 s and 3.04 GB
 against 22.8 s and 3.24 GB at 10,000 articles), and it can be stopped like any process.
 
-A build writes the pages Pagefind reads first (`searched`), gathers those that mark text for it (`EarlyIndex`),
+A build writes the pages Pagefind reads first (`searched`), gathers those that mark text for it (`MarkedPages`),
 and starts it then; the rest of the site is made meanwhile at a lower priority, on the CPU time Pagefind leaves
 (most of its index building runs on one core). That took a cold build of 10,000 articles from about 36 to 33 s
 on two cores.
@@ -51,7 +51,7 @@ EXCLUDE = ".claim-tag"
 SEARCHED = {"a": "article", "e": "entity", "c": "claim", "s": "source"}
 PAGES = "{" + ",".join(page_path(kind, "*") for kind in SEARCHED.values()) + "}" + output_file("")
 MARKED = re.compile("data-pagefind-body", re.IGNORECASE)  # (attribute names are not case-sensitive)
-GATHERED = ".pagefind-pages"  # in a new site's staging folder, while Pagefind reads it
+MARKED_PAGES = ".pagefind-pages"  # in a new site's staging folder, while Pagefind reads it
 
 
 def searched(page: Page) -> bool:
@@ -138,17 +138,15 @@ class Indexing:
             shutil.rmtree(self.cwd, ignore_errors=True)
 
 
-class EarlyIndex:
-    """Pagefind over a new site as it is written. The pages that mark text for it are linked, as they are
-    written (`add`), into a folder of their own inside the site's staging folder, and Pagefind reads that folder
-    (`start`): a folder that is complete when it starts and that nothing writes to while it reads, without the
-    thousands of bare entity pages its glob matches too, which it would parse only to drop them (4,984 of the
-    5,016 entity pages at 10,000 articles: 250 MB of its peak memory, 3.03 -> 2.78 GB, and in a run of its own
-    2.5 to 3.9 s of its CPU time)."""
+class MarkedPages:
+    """What Pagefind reads: hard links to the pages that mark text for it (`add`), in a folder of their own
+    (`pages`), which `start` gives it. The folder is complete when Pagefind starts and nothing writes to it while
+    it reads; and it leaves out the thousands of bare entity pages that the glob matches too, which Pagefind would
+    parse only to drop them (4,984 of the 5,016 entity pages at 10,000 articles: 250 MB of its peak memory, 3.03
+    -> 2.78 GB, and in a run of its own 2.5 to 3.9 s of its CPU time)."""
 
-    def __init__(self, site: Path, language: str):
-        self.site, self.language = site, language
-        self.pages = site / GATHERED
+    def __init__(self, site: Path, language: str, pages: Path, output: Path | None = None):
+        self.site, self.language, self.pages, self.output = site, language, pages, output or site / BUNDLE
         self.run: Indexing | None = None
 
     def add(self, relative: str, html: str) -> None:
@@ -162,12 +160,12 @@ class EarlyIndex:
             shutil.copyfile(f"{self.site}/{relative}", target)
 
     def start(self) -> None:
-        self.run = Indexing(self.pages, self.language, self.site / BUNDLE)
+        self.run = Indexing(self.pages, self.language, self.output)
 
-    def wait(self) -> int:
+    def wait(self, cancel: threading.Event | None = None) -> int:
         assert self.run is not None
         try:
-            return self.run.wait()
+            return self.run.wait(cancel)
         finally:
             self.stop()
 
@@ -179,9 +177,24 @@ class EarlyIndex:
 
 
 def index_site(site: Path, language: str, output: Path | None = None, cancel: threading.Event | None = None) -> int:
-    """Index every page of `site` into `output` (default: its `pagefind/`); returns the number of pages.
+    """Index the pages of a written `site` into `output` (default: its `pagefind/`); returns the number of pages.
     Setting `cancel` stops it (SearchCancelled) and the Pagefind process with it."""
-    return Indexing(site, language, output).wait(cancel)
+    marked = MarkedPages(site, language, site.parent / f".{site.name}.{BUNDLE}-pages", output)
+    shutil.rmtree(marked.pages, ignore_errors=True)  # what a run that was killed left
+    try:
+        for kind in SEARCHED.values():
+            for file in site.glob(output_file(page_path(kind, "*"))):
+                try:
+                    marked.add(file.relative_to(site).as_posix(), file.read_text("utf-8", "replace"))
+                except OSError:  # gone since (serve rebuilt meanwhile: this run is cancelled)
+                    continue
+            if cancel is not None and cancel.is_set():
+                raise SearchCancelled()
+        marked.start()
+    except BaseException:
+        marked.stop()
+        raise
+    return marked.wait(cancel)
 
 
 def _why(code: int) -> str:

@@ -48,6 +48,18 @@ def test_a_build_gives_pagefind_the_pages_that_mark_text_once_written_and_makes_
     assert (out / "pagefind" / "pagefind-entry.json").is_file() and not (out / ".pagefind-pages").exists()
 
 
+def test_indexing_a_written_site_gives_pagefind_its_marked_pages_from_a_folder_beside_it(site, tmp_path,
+                                                                                        monkeypatch):
+    """As serve's background refresh and a rebuild with search do; the folder goes afterwards."""
+    listed = tmp_path / "given"
+    pagefind_that(tmp_path, monkeypatch, f'(cd "$2" && find . -type f) > "{listed}"\nexec "{get_executable()}" "$@"')
+    assert index_site(site, "en", tmp_path / "bundle") > 0
+    marked = {p.relative_to(site).as_posix() for p in site.rglob("index.html")
+              if b"data-pagefind-body" in p.read_bytes()}
+    assert {line[2:] for line in listed.read_text().splitlines()} == marked != set()
+    assert sorted(p.name for p in site.parent.iterdir() if p.name.startswith(".")) == []
+
+
 def test_pagefind_takes_no_settings_from_where_it_runs(site, tmp_path, monkeypatch):
     """Pagefind reads a pagefind.yml in its working directory and PAGEFIND_ variables: an editor's, left there
     for another site, must not change this archive's index."""
