@@ -141,10 +141,10 @@ def _trusted(known: Stamp | None, f: Found) -> bool:
     return known is not None and known[0] == f.stamp and f.stamp[1] + RACY_NS < known[2]
 
 
-def _discard(writer: SiteWriter, early: MarkedPages | None) -> None:
+def _discard(writer: SiteWriter, marked: MarkedPages | None) -> None:
     """A failed build's new folder goes, and the Pagefind run that reads it stops."""
-    if early is not None:
-        early.stop()
+    if marked is not None:
+        marked.stop()
     writer.discard()
 
 
@@ -421,27 +421,27 @@ class Builder:
         clock.lap("plan")
         writer = SiteWriter(self.out, state.outputs if state else None)
         # a whole new site is indexed into itself: Pagefind starts once the pages it reads are written
-        early = MarkedPages(writer.dir, config.language, writer.dir / MARKED_PAGES) \
+        marked = MarkedPages(writer.dir, config.language, writer.dir / MARKED_PAGES) \
             if search and writer.fresh else None
-        ready = Ready(searched, early.start, early.add) if early else None
+        ready = Ready(searched, marked.start, marked.add) if marked else None
         try:
             pages, made = render_site(self.root, archive, config, writer, graph, env, todo, self.workers,
                                       state.made if state else None, None if state else take_snapshot,
                                       keep=self.lives_on, ready=ready)
         except BuildFailed as failed:
-            _discard(writer, early)
+            _discard(writer, marked)
             if isinstance(failed, SourceChanged):
                 raise
             return BuildResult(sorted(diagnostics + failed.diagnostics), timings=clock.times)
         except BaseException:
-            _discard(writer, early)
+            _discard(writer, marked)
             raise
         clock.lap("render and write")
         changed = writer.fresh or bool(writer.changed) or writer.outputs.keys() != (state.outputs.keys() if state else set())
         indexed = bool(state and state.searched and not changed)
-        if early:
+        if marked:
             try:
-                early.wait()
+                marked.wait()
             except SearchFailed as failed:
                 writer.discard()
                 return BuildResult(sorted(diagnostics + [Loc(CONFIG_FILE).error(str(failed))]), timings=clock.times)
