@@ -73,24 +73,23 @@ def test_pagefind_takes_no_settings_from_where_it_runs(site, tmp_path, monkeypat
     assert (tmp_path / "again" / "pagefind.js").is_file()
 
 
-def test_when_pagefind_dies_the_error_says_what_it_said(site, tmp_path, monkeypatch):
-    pagefind_that(tmp_path, monkeypatch, 'echo "out of memory" >&2\nexit 3')
-    with pytest.raises(SearchFailed, match=r"\(Pagefind: out of memory\)$"):
-        index_site(site, "en", tmp_path / "bundle")
+PANIC = ("thread 'main' (7) panicked at pagefind/src/index/mod.rs:530:32:\nbyte index 37 is out of bounds\n"
+         "stack backtrace:\nnote: Some details are omitted, run with RUST_BACKTRACE=full for a verbose backtrace.")
 
 
-def test_when_pagefind_crashes_the_error_says_where_and_why(site, tmp_path, monkeypatch):
-    panic = ("thread 'main' (7) panicked at pagefind/src/index/mod.rs:530:32:\nbyte index 37 is out of bounds\n"
-             "stack backtrace:\nnote: Some details are omitted, run with RUST_BACKTRACE=full for a verbose backtrace.")
-    pagefind_that(tmp_path, monkeypatch, f'printf "{panic}" >&2\nexit 101')
-    with pytest.raises(SearchFailed, match=r"\(Pagefind: thread 'main' \(7\) panicked at pagefind/src/index/mod.rs:530:32: "
-                                           r"byte index 37 is out of bounds\)$"):
-        index_site(site, "en", tmp_path / "bundle")
-
-
-def test_when_pagefind_writes_no_index_the_build_says_so(site, tmp_path, monkeypatch):
-    pagefind_that(tmp_path, monkeypatch, "exit 0")
-    with pytest.raises(SearchFailed, match=r"could not be built: Pagefind wrote no index$"):
+@pytest.mark.parametrize("script, error", [
+    pytest.param('echo "out of memory" >&2\nexit 3', r"\(Pagefind: out of memory\)$", id="dies: what it said"),
+    pytest.param(f'printf "{PANIC}" >&2\nexit 101',
+                 r"\(Pagefind: thread 'main' \(7\) panicked at pagefind/src/index/mod.rs:530:32: "
+                 r"byte index 37 is out of bounds\)$", id="crashes: where and why"),
+    pytest.param("exit 0", r"could not be built: Pagefind wrote no index$", id="writes no index"),
+    pytest.param("kill -9 $$", r"Pagefind was killed \(SIGKILL\), most likely for want of memory: .*"
+                                r"build with --no-search on this machine$", id="killed for want of memory"),
+    pytest.param("kill -TERM $$", r"could not be built: Pagefind was stopped by SIGTERM$", id="stopped by a signal"),
+])
+def test_when_pagefind_fails_the_error_says_how(site, tmp_path, monkeypatch, script, error):
+    pagefind_that(tmp_path, monkeypatch, script)
+    with pytest.raises(SearchFailed, match=error):
         index_site(site, "en", tmp_path / "bundle")
 
 
@@ -103,17 +102,4 @@ def test_when_the_pagefind_binary_is_gone_the_error_names_it(site, tmp_path, mon
 def test_without_pagefind_the_error_says_how_to_install_it(site, tmp_path, monkeypatch):
     monkeypatch.setattr("generator.search.get_executable", lambda: None)
     with pytest.raises(SearchFailed, match=r"Pagefind is not installed \(pip install 'pagefind\[bin\]'\)$"):
-        index_site(site, "en", tmp_path / "bundle")
-
-
-def test_when_pagefind_is_killed_for_want_of_memory_the_error_says_so(site, tmp_path, monkeypatch):
-    pagefind_that(tmp_path, monkeypatch, "kill -9 $$")
-    with pytest.raises(SearchFailed, match=r"Pagefind was killed \(SIGKILL\), most likely for want of memory: .*"
-                                           r"build with --no-search on this machine$"):
-        index_site(site, "en", tmp_path / "bundle")
-
-
-def test_when_pagefind_is_stopped_by_a_signal_the_error_names_it(site, tmp_path, monkeypatch):
-    pagefind_that(tmp_path, monkeypatch, "kill -TERM $$")
-    with pytest.raises(SearchFailed, match=r"could not be built: Pagefind was stopped by SIGTERM$"):
         index_site(site, "en", tmp_path / "bundle")
