@@ -443,10 +443,10 @@ class Builder:
             try:
                 marked.wait()
             except SearchFailed as failed:
-                writer.discard()
+                _discard(writer, marked)
                 return BuildResult(sorted(diagnostics + [Loc(CONFIG_FILE).error(str(failed))]), timings=clock.times)
-            except BaseException:  # Pagefind is stopped already
-                writer.discard()
+            except BaseException:
+                _discard(writer, marked)
                 raise
             indexed = True
             clock.lap("search index")

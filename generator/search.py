@@ -78,11 +78,10 @@ def _command(site: Path, language: str, output: Path) -> list[str]:
 
 
 class Indexing:
-    """A Pagefind run over the pages of `site` into `output` (default: its `pagefind/`), started at once: a build
-    starts it as soon as those pages are written, and makes the rest of the site meanwhile."""
+    """A Pagefind process over the pages in `site`, writing the index to `output`, started at once."""
 
-    def __init__(self, site: Path, language: str, output: Path | None = None):
-        self.output = output or site / BUNDLE
+    def __init__(self, site: Path, language: str, output: Path):
+        self.output = output
         self.failure: SearchFailed | None = None
         self.process: subprocess.Popen | None = None
         self.cwd: str | None = None

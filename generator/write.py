@@ -17,7 +17,7 @@ from typing import BinaryIO, Iterator
 from .diagnostics import UsageError
 from .model import content_digest, content_hash
 
-BUNDLE = "pagefind"  # the search index: search.py writes it after the pages, nothing else touches it
+BUNDLE = "pagefind"  # the search index: search.py has Pagefind write it, nothing else touches it
 MARKER = ".archive-site"  # marks a folder as ours, so that replacing it can lose nothing an editor wrote
 
 
