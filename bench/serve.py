@@ -93,7 +93,7 @@ def main() -> None:
     parser.add_argument("--record-edits", type=int, default=5, help="edits of each kind of record")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--no-search", dest="search", action="store_false",
-                        help="serve and build with --no-search (an archive too large for Pagefind's memory)")
+                        help="serve and build with --no-search")
     args = parser.parse_args()
     options = [] if args.search else ["--no-search"]
     root = corpus(args.size)

@@ -28,8 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     output.add_argument("--out", type=Path, metavar="DIR", help="write the site to DIR instead of site/")
     no_search = argparse.ArgumentParser(add_help=False)
     no_search.add_argument("--no-search", dest="search", action="store_false",
-                           help="skip the search index (faster, and for an archive too large for Pagefind's memory: "
-                                "about 0.3 MB a page; the search page then finds nothing)")
+                           help="skip the search index (faster; the search page then finds nothing)")
     output.add_argument("--no-cache", dest="cache", action="store_const", const="off", default="on",
                         help="build everything from scratch, without reading or writing .archive-cache/")
     commands.add_parser("build", parents=[common, output, no_search], help="build the site into site/")

@@ -21,6 +21,10 @@ A build writes the pages Pagefind reads first (`searched`), gathers those that m
 and starts it then; the rest of the site is made meanwhile at a lower priority, on the CPU time Pagefind leaves
 (most of its index building runs on one core). That took a cold build of 10,000 articles from about 36 to 33 s
 on two cores.
+
+A large site is indexed in parts (`shards`), one Pagefind after the other, so that its memory is bounded: it
+holds every page's words until it writes the index, which for one index of 10,000 articles was 3 GB. The first
+part is the bundle the search page opens; it merges the others into it (`INDEXES`, search-engine.js).
 """
 from __future__ import annotations
 
@@ -33,7 +37,7 @@ import subprocess
 import tempfile
 import threading
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Iterable
 
 from pagefind.service import get_executable
 
@@ -52,6 +56,15 @@ SEARCHED = {"a": "article", "e": "entity", "c": "claim", "s": "source"}
 PAGES = "{" + ",".join(page_path(kind, "*") for kind in SEARCHED.values()) + "}" + output_file("")
 MARKED = re.compile("data-pagefind-body", re.IGNORECASE)  # (attribute names are not case-sensitive)
 MARKED_PAGES = ".pagefind-pages"  # in a new site's staging folder, while Pagefind reads it
+GATHERED, UNDATED = "gathered", "undated"  # in it: the pages as they are written, under their dates
+SORT_DATE = re.compile(r'data-pagefind-sort="date">([0-9-]+)<')  # (templates/macros.html: search_fields)
+# Pagefind holds every page's words until it writes the index: about 0.23 MB a page of the demo's mix at 10,000
+# articles (3 GB for the 12,088 pages in one index, 394 MB for each of seven parts, 17 s for all seven against
+# 19.5 s for one). A part is at most this many pages, so its Pagefind's memory is bounded whatever the archive's
+# size: the search page merges the parts (Pagefind's mergeIndex).
+PAGES_PER_INDEX = 2000
+INDEXES = "indexes.json"  # in the bundle: the parts that the search page merges into the first
+MERGED = {"pagefind-entry.json", "index", "fragment", "filter"}  # what a merged part needs (and its .pf_meta)
 
 
 def searched(page: Page) -> bool:
@@ -138,20 +151,27 @@ class Indexing:
 
 
 class MarkedPages:
-    """What Pagefind reads: hard links to the pages that mark text for it (`add`), in a folder of their own
-    (`pages`), which `start` gives it. The folder is complete when Pagefind starts and nothing writes to it while
-    it reads; and it leaves out the thousands of bare entity pages that the glob matches too, which Pagefind would
-    parse only to drop them (4,984 of the 5,016 entity pages at 10,000 articles: 250 MB of its peak memory, 3.03
-    -> 2.78 GB, and in a run of its own 2.5 to 3.9 s of its CPU time)."""
+    """What Pagefind reads: hard links to the pages that mark text for it (`add`), gathered in a folder of their
+    own (`pages`), indexed by `start` in parts of at most `PAGES_PER_INDEX` pages, one after the other, each
+    from a folder of its own (`shards`). The folders are complete when Pagefind starts and nothing writes to
+    them while it reads; and they leave out the thousands of bare entity pages that the glob matches too, which
+    Pagefind would parse only to drop them (4,984 of the 5,016 entity pages at 10,000 articles)."""
 
     def __init__(self, site: Path, language: str, pages: Path, output: Path | None = None):
         self.site, self.language, self.pages, self.output = site, language, pages, output or site / BUNDLE
         self.run: Indexing | None = None
+        self.thread: threading.Thread | None = None
+        self.stopping = threading.Event()
+        self.failure: BaseException | None = None  # what stopped the indexing, raised by `wait`
+        self.count = 0
 
     def add(self, relative: str, html: str) -> None:
+        """Gather a page that was just written, under its date (`gathered` reads it back): this may run in any
+        of the build's processes."""
         if not MARKED.search(html):
             return
-        target = f"{self.pages}/{relative}"
+        date = SORT_DATE.search(html)
+        target = f"{self.pages}/{GATHERED}/{date[1] if date else UNDATED}/{relative}"
         os.makedirs(target.rpartition("/")[0], exist_ok=True)
         try:
             os.link(f"{self.site}/{relative}", target)
@@ -159,20 +179,98 @@ class MarkedPages:
             shutil.copyfile(f"{self.site}/{relative}", target)
 
     def start(self) -> None:
-        self.run = Indexing(self.pages, self.language, self.output)
+        """Index what was added, in a thread of the caller's (Pagefind runs at the priority of the thread that
+        starts it): `wait` for it."""
+        self.thread = threading.Thread(target=self._index, name="pagefind", daemon=True)
+        self.thread.start()
 
     def wait(self, cancel: threading.Event | None = None) -> int:
-        assert self.run is not None
+        """The number of pages indexed, once every part is. Setting `cancel` stops it (SearchCancelled)."""
+        assert self.thread is not None
         try:
-            return self.run.wait(cancel)
+            while self.thread.is_alive():
+                self.thread.join(0.05)
+                if cancel is not None and cancel.is_set():
+                    raise SearchCancelled()
+            if self.failure is not None:
+                raise self.failure
+            return self.count
         finally:
             self.stop()
 
     def stop(self) -> None:
-        """Stop Pagefind if it runs, and remove the folder it read (the index it wrote is the caller's)."""
+        """Stop Pagefind if it runs, and remove the folders it read (the index it wrote is the caller's)."""
+        self.stopping.set()
         if self.run is not None:
             self.run.stop()
+        if self.thread is not None and self.thread is not threading.current_thread():
+            self.thread.join()
         shutil.rmtree(self.pages, ignore_errors=True)
+
+    def _index(self) -> None:
+        try:
+            parts = shards(self._gathered(), PAGES_PER_INDEX)
+            for number, part in enumerate(parts):
+                folder = self.pages / str(number)
+                for relative, date in part:
+                    os.renames(self.pages / GATHERED / (date or UNDATED) / relative, folder / relative)
+                folder.mkdir(parents=True, exist_ok=True)  # (a site with nothing to index)
+                if self.stopping.is_set():
+                    return
+                self.run = Indexing(folder, self.language, self.output / _part_path(number))
+                self.count += self.run.wait(self.stopping)
+                shutil.rmtree(folder, ignore_errors=True)
+            _bind(self.output, len(parts))
+        except SearchCancelled:
+            pass
+        except OSError as exc:
+            self.failure = SearchFailed(f"the search index could not be built: {exc.strerror}: {exc.filename}")
+        except BaseException as exc:  # noqa: BLE001 - raised again in the thread that waits
+            self.failure = exc
+
+    def _gathered(self) -> list[tuple[str, str | None]]:
+        """What `add` gathered: each page's file, and its date if it has one."""
+        found = []
+        for folder in (self.pages / GATHERED).glob("*"):
+            date = None if folder.name == UNDATED else folder.name
+            for kind in SEARCHED.values():
+                found += [(file.relative_to(folder).as_posix(), date)
+                          for file in folder.glob(output_file(page_path(kind, "*")))]
+        return found
+
+
+def shards(pages: Iterable[tuple[str, str | None]], size: int) -> list[list[tuple[str, str | None]]]:
+    """(file, date) pages dealt into as few parts as hold at most `size` each, the same number in each (give
+    or take one), and each a sample of the whole (so that its word statistics, which rank its results, are
+    the site's).
+
+    The search page merges the parts' results in their order, and sorts by date that way too: within one part
+    Pagefind's sorted results are scored by their place in that part's order, and the merge sorts by score,
+    keeping ties in the parts' order. So the dated pages are dealt in date order, oldest first, to the last
+    part first: the pages placed n-th in the parts are the n-th such run of the site's, and tie newest first."""
+    ordered = sorted(pages, key=lambda page: (page[1] is None, page[1] or "", page[0]))
+    dated = sum(1 for _, date in ordered if date is not None)
+    # and no more parts than dated pages (Pagefind does not sort a part without any, nor drop its results)
+    count = max(1, min(-(-len(ordered) // size), dated or 1))
+    parts: list[list[tuple[str, str | None]]] = [[] for _ in range(count)]
+    for position, page in enumerate(ordered):
+        parts[count - 1 - position % count].append(page)
+    return parts
+
+
+def _part_path(number: int) -> str:
+    """Where a part's index goes, in the bundle: the first is the bundle itself, which the search page opens."""
+    return f"{number}/" if number else ""
+
+
+def _bind(bundle: Path, parts: int) -> None:
+    """Tell the search page which parts to merge into the first one (`INDEXES`); leave in the others only what
+    a merged index loads (their scripts and WebAssembly are the first part's)."""
+    for number in range(1, parts):
+        for file in (bundle / _part_path(number)).iterdir():
+            if file.name not in MERGED and file.suffix != ".pf_meta":
+                shutil.rmtree(file) if file.is_dir() else file.unlink()
+    (bundle / INDEXES).write_text(json.dumps([_part_path(number) for number in range(1, parts)]), "utf-8")
 
 
 def index_site(site: Path, language: str, output: Path | None = None, cancel: threading.Event | None = None) -> int:
@@ -198,8 +296,8 @@ def index_site(site: Path, language: str, output: Path | None = None, cancel: th
 
 def _why(code: int) -> str:
     if code == -signal.SIGKILL:  # what Linux's out-of-memory killer sends
-        return ("Pagefind was killed (SIGKILL), most likely for want of memory: it holds every indexed page's words, "
-                "about 0.3 MB a page (3 GB for 10,000 articles); build with --no-search on this machine")
+        return ("Pagefind was killed (SIGKILL), most likely for want of memory: it holds the words of up to "
+                f"{PAGES_PER_INDEX:,} pages at once, about 400 MB; build with --no-search on this machine")
     if code < 0:
         return f"Pagefind was stopped by {signal.Signals(-code).name}"
     return f"Pagefind exited with status {code}" if code else "Pagefind wrote no index"

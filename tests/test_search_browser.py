@@ -7,12 +7,14 @@ take the stances reports, disputes and supports; one source record.
 """
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 
+from generator import search
 from generator.cli import main
 from tests.browser import browser, context, page, serve_folder  # noqa: F401 - fixtures used by name
 from tests.conftest import write_archive
@@ -29,17 +31,25 @@ ARTICLES_2021 = {"Tribunal opens hearings in London", "Tribunal delivers its jud
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    """The fixture built once with the real command, served at a root and under /archive/."""
+    """The fixture built once with the real command, served at a root and under /archive/; and built again with
+    its index in parts of two pages (as a large archive's is), served under /archive/."""
     folder = tmp_path_factory.mktemp("served")
     site = folder / "archive"
     code = main(["build", "-C", str(FIXTURE), "--out", str(site), "--quiet"])
     assert code == 0, "the search fixture did not build"
     assert (site / "pagefind" / "pagefind.js").is_file() and (site / "search" / "suggest" / "index.json").is_file()
-    with serve_folder(site) as at_root, serve_folder(folder) as above:
-        yield {"root": at_root, "sub-path": above + "archive/"}
+    assert json.loads((site / "pagefind" / "indexes.json").read_text()) == []
+    parted = tmp_path_factory.mktemp("parted")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search, "PAGES_PER_INDEX", 2)
+        assert main(["build", "-C", str(FIXTURE), "--out", str(parted / "archive"), "--quiet"]) == 0
+    parts = json.loads((parted / "archive" / "pagefind" / "indexes.json").read_text())
+    assert len(parts) == 3, "the fixture is indexed in as many parts as it has articles"
+    with serve_folder(site) as at_root, serve_folder(folder) as above, serve_folder(parted) as in_parts:
+        yield {"root": at_root, "sub-path": above + "archive/", "in parts": in_parts + "archive/"}
 
 
-@pytest.fixture(params=["root", "sub-path"])
+@pytest.fixture(params=["root", "sub-path", "in parts"])
 def base(request, served) -> str:
     """The URL of the site's root folder, ending in a slash."""
     return served[request.param]
@@ -417,14 +427,20 @@ def test_a_first_query_downloads_only_what_it_shows(context, base):
     page.wait_for_load_state("networkidle")
     bundle = urlsplit(base).path + "pagefind/"
     fetched = [path[len(bundle):] for path in requested if path.startswith(bundle)]
-    assert "pagefind.js" in fetched and any(p.startswith("index/") for p in fetched)
+
+    def loaded(folder: str) -> list[str]:  # in the bundle's first part or in another (a numbered folder)
+        return [path for path in fetched if re.match(rf"(\d+/)?{folder}/", path)]
+
+    assert "pagefind.js" in fetched and loaded("index")
     assert "pagefind-worker.js" not in fetched
-    assert not [p for p in fetched if p.startswith("filter/")]
-    assert 0 < len([p for p in fetched if p.startswith("fragment/")]) <= min(total, PAGE)
+    assert not loaded("filter")
+    assert 0 < len(loaded("fragment")) <= min(total, PAGE)
+    assert not [path for path in fetched if re.match(r"\d+/.*\.(js|pagefind)$", path)], "parts share the first's code"
 
     open_facets(page)
     page.wait_for_load_state("networkidle")
-    assert [p for p in requested if p.startswith(bundle + "filter/")], "opening the facets loads their index"
+    fetched = [path[len(bundle):] for path in requested if path.startswith(bundle)]
+    assert loaded("filter"), "opening the facets loads their index"
 
 
 def test_search_works_without_module_workers(context, base):

@@ -2,13 +2,18 @@
 takes no settings but the archive's, and when it dies, the build says what it said last."""
 from __future__ import annotations
 
+import json
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pagefind.service import get_executable
 
 from generator.build import Builder
+from generator import search
 from generator.search import SearchFailed, index_site
 from tests.update_expected import SITES
 
@@ -58,6 +63,60 @@ def test_indexing_a_written_site_gives_pagefind_its_marked_pages_from_a_folder_b
               if b"data-pagefind-body" in p.read_bytes()}
     assert {line[2:] for line in listed.read_text().splitlines()} == marked != set()
     assert sorted(p.name for p in site.parent.iterdir() if p.name.startswith(".")) == []
+
+
+
+def test_a_large_site_is_indexed_in_parts_that_the_search_page_merges(site, tmp_path, monkeypatch):
+    """Each part from a folder of its own, one after the other; the first part is the bundle the search page
+    opens, and the others keep only what a merged index loads."""
+    monkeypatch.setattr(search, "PAGES_PER_INDEX", 5)  # (three parts: as many as articles)
+    listed = tmp_path / "given"
+    pagefind_that(tmp_path, monkeypatch, f'(cd "$2" && find . -type f; echo) >> "{listed}"\n'
+                                         f'exec "{get_executable()}" "$@"')
+    bundle = tmp_path / "bundle"
+    marked = {p.relative_to(site).as_posix() for p in site.rglob("index.html")
+              if b"data-pagefind-body" in p.read_bytes()}
+    assert index_site(site, "en", bundle) == len(marked)
+    given = [{line[2:] for line in part.splitlines() if line} for part in listed.read_text().split("\n\n") if part]
+    assert len(given) == -(-len(marked) // 5) > 1 and set().union(*given) == marked
+    assert all(len(part) <= 5 for part in given) and sum(map(len, given)) == len(marked)
+    parts = json.loads((bundle / "indexes.json").read_text())
+    assert parts == [f"{n}/" for n in range(1, len(given))]
+    for part in parts:
+        kept = {file.name for file in (bundle / part).iterdir()}
+        assert {name for name in kept if not name.endswith(".pf_meta")} == {"pagefind-entry.json", "index",
+                                                                             "fragment", "filter"}
+    assert (bundle / "pagefind.js").is_file() and (bundle / "wasm.en.pagefind").is_file()
+
+
+def merged_by_date(parts: list[list[tuple[str, str | None]]]) -> list[str]:
+    """The dates in the order the search page shows pages sorted by date, newest first: within a part Pagefind
+    scores a dated page by its place in the part's ascending order (and drops the undated); the merge sorts
+    by score, keeping ties in the parts' order."""
+    scored = [(place, number, date) for number, part in enumerate(parts)
+              for place, date in enumerate(sorted(date for _, date in part if date is not None))]
+    return [date for _, _, date in sorted(scored, key=lambda found: -found[0])]
+
+
+dates = st.dates(min_value=date(1990, 1, 1), max_value=date(2030, 12, 31)).map(date.isoformat)
+
+
+@given(st.lists(st.one_of(dates, st.none()), max_size=60), st.integers(1, 8))
+def test_parts_hold_a_sample_each_and_merge_in_date_order(found, size):
+    pages = [(f"p{i}/index.html", day) for i, day in enumerate(found)]
+    parts = search.shards(pages, size)
+    assert sorted(page for part in parts for page in part) == sorted(pages)
+    lengths = [len(part) for part in parts]
+    assert max(lengths) - min(lengths) <= 1
+    dated = sum(day is not None for day in found)
+    assert len(parts) == max(1, min(-(-len(pages) // size), dated or 1))
+    assert merged_by_date(parts) == sorted((day for day in found if day), reverse=True)
+
+
+def test_an_archive_with_few_dated_pages_has_no_part_without_one():
+    """Pagefind neither sorts a part that has no dated page nor drops its pages from sorted results."""
+    pages = [("articles/a/index.html", "2021-06-07")] + [(f"entities/e{i}/index.html", None) for i in range(9)]
+    assert len(search.shards(pages, 2)) == 1
 
 
 def test_pagefind_takes_no_settings_from_where_it_runs(site, tmp_path, monkeypatch):

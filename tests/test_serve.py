@@ -169,7 +169,8 @@ def test_editing_an_article_reloads_open_pages_with_the_new_text(server, archive
 
 
 def test_without_search_serve_never_runs_pagefind(archive):
-    """For an archive too large for Pagefind's memory: the first build and the rebuilds make no index."""
+    """For a faster preview, or a machine without the memory Pagefind needs: the first build and the rebuilds
+    make no index."""
     server = Server(archive, "--no-search")
     try:
         assert not (server.site / "pagefind").exists()

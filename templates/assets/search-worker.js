@@ -5,6 +5,8 @@
 // our worker, where it searches in place, and search.js talks to it with messages: {id, op, args} in,
 // {id, result} or {id, error} out. The results of the latest searches stay here; search.js asks for the data
 // (the fragment: URL, title, excerpt) of only the ones it shows.
+import { open } from "./search-engine.js";
+
 const KEEP = 16; // searches whose results can still be asked for (a page of results needs at most seven)
 
 let pagefind = null;
@@ -13,9 +15,7 @@ let handles = 0;
 
 const operations = {
   async init(url, options) {
-    pagefind = await import(url);
-    await pagefind.options({ ...options, noWorker: true });
-    await pagefind.init();
+    pagefind = await open(url, options);
   },
   async search(term, options) {
     const found = await pagefind.search(term, options);

@@ -3,6 +3,8 @@
 // A first query downloads little (bench/README.md): Pagefind runs in our small worker (search-worker.js), the
 // facets' index loads when they are opened, only the results shown are fetched, and typing searches from the
 // third letter. Entities that are only a name come from the suggestion index (nameMatches).
+import { open } from "./search-engine.js";
+
 const FILTERS = ["kind", "entity_type", "year", "publisher", "stance"];
 const LABELS = { kind: "Kind", entity_type: "Entity type", year: "Year", publisher: "Publisher", stance: "Stance" };
 const PAGE = 10; // results shown at a time
@@ -77,11 +79,8 @@ function inWorker() {
 }
 
 // Without module workers: Pagefind on this page's thread.
-async function onPage() {
-  const module = await import(new URL("pagefind.js", bundle).href);
-  await module.options({ ...OPTIONS, noWorker: true });
-  await module.init();
-  return module;
+function onPage() {
+  return open(new URL("pagefind.js", bundle).href, OPTIONS);
 }
 
 // Only facet counts need the whole filter index (a filtered search loads the part it uses).
