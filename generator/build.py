@@ -393,7 +393,7 @@ class Builder:
         from .render.env import make_env, template_digests
         from .render.site import Ready, Todo, render_site
         from .render.views import Graph
-        from .search import BUNDLE, MARKED_PAGES, MarkedPages, SearchFailed, refresh_index, searched
+        from .search import BUNDLE, MARKED_PAGES, TOGETHER, MarkedPages, SearchFailed, refresh_index, searched
         config, archive, diagnostics, _ = self.check(clock, files, edited)
         if archive is None:
             if self.autosave:
@@ -441,7 +441,7 @@ class Builder:
         indexed = bool(state and state.searched and not changed)
         if marked:
             try:
-                marked.wait()
+                marked.wait(together=TOGETHER)
             except SearchFailed as failed:
                 _discard(writer, marked)
                 return BuildResult(sorted(diagnostics + [Loc(CONFIG_FILE).error(str(failed))]), timings=clock.times)

@@ -36,8 +36,9 @@ import signal
 import subprocess
 import tempfile
 import threading
+import time
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Iterable
+from typing import IO, TYPE_CHECKING, Callable, Iterable
 
 from pagefind.service import get_executable
 
@@ -61,8 +62,11 @@ SORT_DATE = re.compile(r'data-pagefind-sort="date">([0-9-]+)<')  # (templates/ma
 # Pagefind holds every page's words until it writes the index: about 0.23 MB a page of the demo's mix at 10,000
 # articles (3 GB for the 12,088 pages in one index, 394 MB for each of seven parts, 17 s for all seven against
 # 19.5 s for one). A part is at most this many pages, so its Pagefind's memory is bounded whatever the archive's
-# size: the search page merges the parts (Pagefind's mergeIndex).
-PAGES_PER_INDEX = 2000
+# size: the search page merges the parts (Pagefind's mergeIndex), and each part costs a query a few requests.
+PAGES_PER_INDEX = 1500
+# parts indexed at a time once a build has nothing else to do: two Pagefinds of 1,500 pages and the build's
+# process stay under 1 GB (896 MB at 10,000 articles), and the wait after rendering is a second shorter
+TOGETHER = 2
 INDEXES = "indexes.json"  # in the bundle: the parts that the search page merges into the first
 MERGED = {"pagefind-entry.json", "index", "fragment", "filter"}  # what a merged part needs (and its .pf_meta)
 
@@ -159,8 +163,12 @@ class MarkedPages:
 
     def __init__(self, site: Path, language: str, pages: Path, output: Path | None = None):
         self.site, self.language, self.pages, self.output = site, language, pages, output or site / BUNDLE
-        self.run: Indexing | None = None
-        self.thread: threading.Thread | None = None
+        self.parts: list[list[tuple[str, str | None]]] = []
+        self.dealt = threading.Event()  # the parts are known, each in its folder
+        self.taken = 0  # parts a runner has taken
+        self.lock = threading.Lock()
+        self.runs: list[Indexing] = []
+        self.threads: list[threading.Thread] = []
         self.stopping = threading.Event()
         self.failure: BaseException | None = None  # what stopped the indexing, raised by `wait`
         self.count = 0
@@ -179,21 +187,21 @@ class MarkedPages:
             shutil.copyfile(f"{self.site}/{relative}", target)
 
     def start(self) -> None:
-        """Index what was added, in a thread of the caller's (Pagefind runs at the priority of the thread that
-        starts it): `wait` for it."""
-        self.thread = threading.Thread(target=self._index, name="pagefind", daemon=True)
-        self.thread.start()
+        """Deal what was added into parts and index them one after the other, in a thread of the caller's
+        (Pagefind runs at the priority of the thread that starts it): `wait` for them."""
+        self._runner(self._deal)
 
-    def wait(self, cancel: threading.Event | None = None) -> int:
-        """The number of pages indexed, once every part is. Setting `cancel` stops it (SearchCancelled)."""
-        assert self.thread is not None
+    def wait(self, cancel: threading.Event | None = None, together: int = 1) -> int:
+        """The number of pages indexed, once every part is; from now on, up to `together` parts at a time (each
+        Pagefind holds its part's words). Setting `cancel` stops it (SearchCancelled)."""
         try:
-            while self.thread.is_alive():
-                self.thread.join(0.05)
-                if cancel is not None and cancel.is_set():
-                    raise SearchCancelled()
+            self._until(self.dealt.is_set, cancel)
+            for _ in range(together - 1):
+                self._runner(self._index)
+            self._until(lambda: not any(thread.is_alive() for thread in self.threads), cancel)
             if self.failure is not None:
                 raise self.failure
+            _bind(self.output, len(self.parts))
             return self.count
         finally:
             self.stop()
@@ -201,32 +209,64 @@ class MarkedPages:
     def stop(self) -> None:
         """Stop Pagefind if it runs, and remove the folders it read (the index it wrote is the caller's)."""
         self.stopping.set()
-        if self.run is not None:
-            self.run.stop()
-        if self.thread is not None and self.thread is not threading.current_thread():
-            self.thread.join()
+        with self.lock:
+            runs = list(self.runs)
+        for run in runs:
+            run.stop()
+        for thread in self.threads:
+            if thread is not threading.current_thread():
+                thread.join()
         shutil.rmtree(self.pages, ignore_errors=True)
 
+    def _runner(self, work: Callable[[], None]) -> None:
+        thread = threading.Thread(target=self._failing(work), name="pagefind", daemon=True)
+        self.threads.append(thread)
+        thread.start()
+
+    def _until(self, done: Callable[[], bool], cancel: threading.Event | None) -> None:
+        while not done():
+            time.sleep(0.05)
+            if cancel is not None and cancel.is_set():
+                raise SearchCancelled()
+
+    def _failing(self, work: Callable[[], None]) -> Callable[[], None]:
+        """`work`, with what stops it kept for `wait` to raise."""
+        def run() -> None:
+            try:
+                work()
+            except SearchCancelled:
+                pass
+            except OSError as exc:
+                self.failure = SearchFailed(f"the search index could not be built: {exc.strerror}: {exc.filename}")
+            except BaseException as exc:  # noqa: BLE001 - raised again in the thread that waits
+                self.failure = exc
+            finally:
+                self.dealt.set()  # (if dealing failed: nothing is left to wait for)
+        return run
+
+    def _deal(self) -> None:
+        self.parts = shards(self._gathered(), PAGES_PER_INDEX)
+        for number, part in enumerate(self.parts):
+            folder = self.pages / str(number)
+            for relative, date in part:
+                os.renames(self.pages / GATHERED / (date or UNDATED) / relative, folder / relative)
+            folder.mkdir(parents=True, exist_ok=True)  # (a site with nothing to index)
+        self.dealt.set()
+        self._index()
+
     def _index(self) -> None:
-        try:
-            parts = shards(self._gathered(), PAGES_PER_INDEX)
-            for number, part in enumerate(parts):
-                folder = self.pages / str(number)
-                for relative, date in part:
-                    os.renames(self.pages / GATHERED / (date or UNDATED) / relative, folder / relative)
-                folder.mkdir(parents=True, exist_ok=True)  # (a site with nothing to index)
-                if self.stopping.is_set():
+        """Index the parts no runner has taken yet, one after the other."""
+        while not (self.stopping.is_set() or self.failure):
+            with self.lock:
+                number, self.taken = self.taken, self.taken + 1
+                if number >= len(self.parts):
                     return
-                self.run = Indexing(folder, self.language, self.output / _part_path(number))
-                self.count += self.run.wait(self.stopping)
-                shutil.rmtree(folder, ignore_errors=True)
-            _bind(self.output, len(parts))
-        except SearchCancelled:
-            pass
-        except OSError as exc:
-            self.failure = SearchFailed(f"the search index could not be built: {exc.strerror}: {exc.filename}")
-        except BaseException as exc:  # noqa: BLE001 - raised again in the thread that waits
-            self.failure = exc
+                run = Indexing(self.pages / str(number), self.language, self.output / _part_path(number))
+                self.runs.append(run)
+            count = run.wait(self.stopping)
+            with self.lock:
+                self.count += count
+            shutil.rmtree(self.pages / str(number), ignore_errors=True)
 
     def _gathered(self) -> list[tuple[str, str | None]]:
         """What `add` gathered: each page's file, and its date if it has one."""
@@ -273,9 +313,10 @@ def _bind(bundle: Path, parts: int) -> None:
     (bundle / INDEXES).write_text(json.dumps([_part_path(number) for number in range(1, parts)]), "utf-8")
 
 
-def index_site(site: Path, language: str, output: Path | None = None, cancel: threading.Event | None = None) -> int:
-    """Index the pages of a written `site` into `output` (default: its `pagefind/`); returns the number of pages.
-    Setting `cancel` stops it (SearchCancelled) and the Pagefind process with it."""
+def index_site(site: Path, language: str, output: Path | None = None, cancel: threading.Event | None = None,
+               together: int = 1) -> int:
+    """Index the pages of a written `site` into `output` (default: its `pagefind/`), `together` parts at a time;
+    returns the number of pages. Setting `cancel` stops it (SearchCancelled) and the Pagefind process with it."""
     marked = MarkedPages(site, language, site.parent / f".{site.name}.{BUNDLE}-pages", output)
     shutil.rmtree(marked.pages, ignore_errors=True)  # what a run that was killed left
     try:
@@ -291,13 +332,13 @@ def index_site(site: Path, language: str, output: Path | None = None, cancel: th
     except BaseException:
         marked.stop()
         raise
-    return marked.wait(cancel)
+    return marked.wait(cancel, together)
 
 
 def _why(code: int) -> str:
     if code == -signal.SIGKILL:  # what Linux's out-of-memory killer sends
         return ("Pagefind was killed (SIGKILL), most likely for want of memory: it holds the words of up to "
-                f"{PAGES_PER_INDEX:,} pages at once, about 400 MB; build with --no-search on this machine")
+                f"{TOGETHER * PAGES_PER_INDEX:,} pages at once, about 600 MB; build with --no-search on this machine")
     if code < 0:
         return f"Pagefind was stopped by {signal.Signals(-code).name}"
     return f"Pagefind exited with status {code}" if code else "Pagefind wrote no index"
@@ -315,7 +356,7 @@ def _last_words(lines: list[str]) -> str:
 def refresh_index(site: Path, language: str) -> int:
     """Index a published site beside it, then swap the new bundle in: the old one answers until then."""
     fresh = next_bundle(site)
-    count = index_site(site, language, fresh)
+    count = index_site(site, language, fresh, together=TOGETHER)
     install_bundle(site, fresh)
     return count
 

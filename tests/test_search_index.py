@@ -66,18 +66,22 @@ def test_indexing_a_written_site_gives_pagefind_its_marked_pages_from_a_folder_b
 
 
 
-def test_a_large_site_is_indexed_in_parts_that_the_search_page_merges(site, tmp_path, monkeypatch):
-    """Each part from a folder of its own, one after the other; the first part is the bundle the search page
+@pytest.mark.parametrize("together", [1, 2])
+def test_a_large_site_is_indexed_in_parts_that_the_search_page_merges(site, tmp_path, monkeypatch, together):
+    """Each part from a folder of its own, `together` at a time; the first part is the bundle the search page
     opens, and the others keep only what a merged index loads."""
     monkeypatch.setattr(search, "PAGES_PER_INDEX", 5)  # (three parts: as many as articles)
-    listed = tmp_path / "given"
-    pagefind_that(tmp_path, monkeypatch, f'(cd "$2" && find . -type f; echo) >> "{listed}"\n'
-                                         f'exec "{get_executable()}" "$@"')
+    listed, runs = tmp_path / "given", tmp_path / "runs"
+    listed.mkdir()
+    pagefind_that(tmp_path, monkeypatch, f'echo start >> "{runs}"\n(cd "$2" && find . -type f) > "{listed}/$$"\n'
+                                         f'sleep 0.5\n"{get_executable()}" "$@"\necho end >> "{runs}"')
     bundle = tmp_path / "bundle"
     marked = {p.relative_to(site).as_posix() for p in site.rglob("index.html")
               if b"data-pagefind-body" in p.read_bytes()}
-    assert index_site(site, "en", bundle) == len(marked)
-    given = [{line[2:] for line in part.splitlines() if line} for part in listed.read_text().split("\n\n") if part]
+    assert index_site(site, "en", bundle, together=together) == len(marked)
+    overlapping = {1: ["start", "end"] * 3, 2: ["start", "start", "end", "start", "end", "end"]}
+    assert runs.read_text().split() == overlapping[together]
+    given = [{line[2:] for line in part.read_text().splitlines()} for part in listed.iterdir()]
     assert len(given) == -(-len(marked) // 5) > 1 and set().union(*given) == marked
     assert all(len(part) <= 5 for part in given) and sum(map(len, given)) == len(marked)
     parts = json.loads((bundle / "indexes.json").read_text())
