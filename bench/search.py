@@ -88,18 +88,28 @@ def _gzip_size(path: Path) -> int:
 
 
 def measure_output(site: Path) -> dict:
+    """The bundle's size by kind of file (Pagefind's index, fragments, filters; the rest of each part; the
+    scripts at the top), added up over the parts of the index (generator/search.py)."""
     bundle = site / "pagefind"
     total, files = folder_size(bundle)
-    parts = {}
-    for sub in sorted(p for p in bundle.iterdir() if p.is_dir()):
-        parts[sub.name] = dict(zip(("bytes", "files"), folder_size(sub)))
+    indexes = [bundle / part for part in json.loads((bundle / "indexes.json").read_text())]
+    parts: dict[str, dict[str, int]] = {}
+    pages = 0
+    for index in indexes:
+        entry = json.loads((index / "pagefind-entry.json").read_text())
+        pages += sum(lang.get("page_count", 0) for lang in entry.get("languages", {}).values())
+        for sub in index.iterdir():
+            kind = sub.name if sub.is_dir() else "(rest of each part)"
+            size = folder_size(sub) if sub.is_dir() else (sub.stat().st_size, 1)
+            found = parts.setdefault(kind, {"bytes": 0, "files": 0})
+            found["bytes"] += size[0]
+            found["files"] += size[1]
     loose = [p for p in bundle.iterdir() if p.is_file()]
     parts["(top level)"] = {"bytes": sum(p.stat().st_size for p in loose), "files": len(loose)}
     site_bytes, site_files = folder_size(site)
-    entry = json.loads((bundle / "pagefind-entry.json").read_text())
-    return {"pagefind_bytes": total, "pagefind_files": files, "pagefind_parts": parts,
-            "pagefind_pages": sum(lang.get("page_count", 0) for lang in entry.get("languages", {}).values()),
-            "site_bytes": site_bytes, "site_files": site_files, "suggest": measure_suggest(site / "search" / "suggest")}
+    return {"pagefind_bytes": total, "pagefind_files": files, "pagefind_parts": parts, "pagefind_indexes": len(indexes),
+            "pagefind_pages": pages, "site_bytes": site_bytes, "site_files": site_files,
+            "suggest": measure_suggest(site / "search" / "suggest")}
 
 
 # ---- the suggestion index, offline ------------------------------------------------------------
@@ -429,7 +439,8 @@ def table(sizes: list[dict]) -> str:
                            for s in sizes])
     row("· pagefind/ share of site/ bytes",
         [f"{s['output']['pagefind_bytes'] / s['output']['site_bytes']:.0%}" for s in sizes])
-    row("pages in the index", [f"{s['output']['pagefind_pages']:,}" for s in sizes])
+    row("pages in the index · its parts", [f"{s['output']['pagefind_pages']:,} · {s['output']['pagefind_indexes']}"
+                                            for s in sizes])
     for key, label in (("common", "common"), ("rare", "rare")):
         words = [f"“{s['words'][key]}” ({s['words'][key + '_articles']:,} art., "
                  f"{x[key]['results']:,} result{'' if x[key]['results'] == 1 else 's'})" for s, x in zip(sizes, S)]

@@ -28,6 +28,7 @@ part is the bundle the search page opens; it merges the others into it (`INDEXES
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -67,8 +68,8 @@ PAGES_PER_INDEX = 1500
 # parts indexed at a time once a build has nothing else to do: two Pagefinds of 1,500 pages and the build's
 # process stay under 1 GB (896 MB at 10,000 articles), and the wait after rendering is a second shorter
 TOGETHER = 2
-INDEXES = "indexes.json"  # in the bundle: the parts that the search page merges into the first
-MERGED = {"pagefind-entry.json", "index", "fragment", "filter"}  # what a merged part needs (and its .pf_meta)
+INDEXES = "indexes.json"  # in the bundle: its parts, which the search page opens and merges into the first
+PART_FILES, PART_SUFFIXES = {"pagefind-entry.json", "index", "fragment", "filter"}, {".pf_meta", ".pagefind"}
 
 
 def searched(page: Page) -> bool:
@@ -134,14 +135,11 @@ class Indexing:
             said = _last_words(self.log.read().decode("utf-8", "replace").strip().splitlines())
         finally:
             self.stop()
-        try:
-            entry = json.loads((self.output / "pagefind-entry.json").read_text("utf-8"))
-        except (OSError, ValueError):
-            entry = None
-        if code != 0 or entry is None:
+        count = _page_count(self.output)
+        if code != 0 or count is None:
             said = f" (Pagefind: {said})" if said else ""
             raise SearchFailed(f"the search index could not be built: {_why(code)}{said}")
-        return sum(language["page_count"] for language in entry["languages"].values())
+        return count
 
     def stop(self) -> None:
         """Stop Pagefind if it still runs (what it wrote is the caller's to remove)."""
@@ -161,9 +159,13 @@ class MarkedPages:
     them while it reads; and they leave out the thousands of bare entity pages that the glob matches too, which
     Pagefind would parse only to drop them (4,984 of the 5,016 entity pages at 10,000 articles)."""
 
-    def __init__(self, site: Path, language: str, pages: Path, output: Path | None = None):
+    def __init__(self, site: Path, language: str, pages: Path, output: Path | None = None,
+                 previous: Path | None = None):
         self.site, self.language, self.pages, self.output = site, language, pages, output or site / BUNDLE
+        self.previous = previous  # a bundle whose parts are taken as they are where they are the same (`_name`)
         self.parts: list[list[tuple[str, str | None]]] = []
+        self.names: list[str] = []  # each part's folder in the bundle
+        self.indexed: list[str] = []  # the parts Pagefind indexed (the others were the previous bundle's)
         self.dealt = threading.Event()  # the parts are known, each in its folder
         self.taken = 0  # parts a runner has taken
         self.lock = threading.Lock()
@@ -201,7 +203,7 @@ class MarkedPages:
             self._until(lambda: not any(thread.is_alive() for thread in self.threads), cancel)
             if self.failure is not None:
                 raise self.failure
-            _bind(self.output, len(self.parts))
+            self._bind()
             return self.count
         finally:
             self.stop()
@@ -246,27 +248,51 @@ class MarkedPages:
 
     def _deal(self) -> None:
         self.parts = shards(self._gathered(), PAGES_PER_INDEX)
+        pagefind = _identity(self.language)
         for number, part in enumerate(self.parts):
             folder = self.pages / str(number)
             for relative, date in part:
                 os.renames(self.pages / GATHERED / (date or UNDATED) / relative, folder / relative)
             folder.mkdir(parents=True, exist_ok=True)  # (a site with nothing to index)
+            self.names.append(_name(pagefind, folder, part))
         self.dealt.set()
         self._index()
 
     def _index(self) -> None:
-        """Index the parts no runner has taken yet, one after the other."""
+        """Index the parts no runner has taken yet, one after the other; or take them from the previous bundle."""
         while not (self.stopping.is_set() or self.failure):
             with self.lock:
                 number, self.taken = self.taken, self.taken + 1
                 if number >= len(self.parts):
                     return
-                run = Indexing(self.pages / str(number), self.language, self.output / _part_path(number))
-                self.runs.append(run)
-            count = run.wait(self.stopping)
+                name = self.names[number]
+                count = _page_count(self.previous / name) if self.previous else None
+                if count is None:
+                    run = Indexing(self.pages / str(number), self.language, self.output / name)
+                    self.runs.append(run)
+                    self.indexed.append(name)
+            if count is None:
+                count = run.wait(self.stopping)
+            else:
+                shutil.copytree(self.previous / name, self.output / name, copy_function=os.link)
             with self.lock:
                 self.count += count
             shutil.rmtree(self.pages / str(number), ignore_errors=True)
+
+    def _bind(self) -> None:
+        """Make the bundle the search page opens: Pagefind's script (`pagefind.js`) at the top, and the parts to
+        merge, in order, in `INDEXES`. A part keeps only what an index loads (the first one's WebAssembly
+        too)."""
+        source = self.output / self.indexed[0] if self.indexed else self.previous
+        assert source is not None
+        for file in source.iterdir():  # (the previous bundle's `INDEXES` is its own)
+            if file.is_file() and file.name not in PART_FILES | {INDEXES} and file.suffix not in PART_SUFFIXES:
+                os.link(file, self.output / file.name)
+        for name in self.indexed:
+            for file in (self.output / name).iterdir():
+                if file.name not in PART_FILES and file.suffix not in PART_SUFFIXES:
+                    shutil.rmtree(file) if file.is_dir() else file.unlink()
+        (self.output / INDEXES).write_text(json.dumps([f"{name}/" for name in self.names]), "utf-8")
 
     def _gathered(self) -> list[tuple[str, str | None]]:
         """What `add` gathered: each page's file, and its date if it has one."""
@@ -298,26 +324,38 @@ def shards(pages: Iterable[tuple[str, str | None]], size: int) -> list[list[tupl
     return parts
 
 
-def _part_path(number: int) -> str:
-    """Where a part's index goes, in the bundle: the first is the bundle itself, which the search page opens."""
-    return f"{number}/" if number else ""
+def _identity(language: str) -> str:
+    """What Pagefind makes of the same pages depends on: its binary and the options it is given."""
+    command = _command(Path("/"), language, Path("/"))
+    found = os.stat(command[0])
+    return repr((command, found.st_size, found.st_mtime_ns))
 
 
-def _bind(bundle: Path, parts: int) -> None:
-    """Tell the search page which parts to merge into the first one (`INDEXES`); leave in the others only what
-    a merged index loads (their scripts and WebAssembly are the first part's)."""
-    for number in range(1, parts):
-        for file in (bundle / _part_path(number)).iterdir():
-            if file.name not in MERGED and file.suffix != ".pf_meta":
-                shutil.rmtree(file) if file.is_dir() else file.unlink()
-    (bundle / INDEXES).write_text(json.dumps([_part_path(number) for number in range(1, parts)]), "utf-8")
+def _name(pagefind: str, folder: Path, part: list[tuple[str, str | None]]) -> str:
+    """A part's name, which changes with what its index is made of: Pagefind, and each page's file. A build
+    replaces the file of a page whose bytes changed and keeps the others as they are (write.py), so that a
+    file's inode, modification time and size say whether it is the one indexed before, without reading it."""
+    digest = hashlib.blake2b(pagefind.encode(), digest_size=8)
+    for relative, _ in sorted(part):
+        found = os.stat(folder / relative)
+        digest.update(f"{relative}\0{found.st_ino}\0{found.st_mtime_ns}\0{found.st_size}\0".encode())
+    return digest.hexdigest()
+
+
+def _page_count(index: Path) -> int | None:
+    """The number of pages in a part's index, if one is there."""
+    try:
+        entry = json.loads((index / "pagefind-entry.json").read_text("utf-8"))
+        return sum(language["page_count"] for language in entry["languages"].values())
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
 
 
 def index_site(site: Path, language: str, output: Path | None = None, cancel: threading.Event | None = None,
                together: int = 1) -> int:
     """Index the pages of a written `site` into `output` (default: its `pagefind/`), `together` parts at a time;
     returns the number of pages. Setting `cancel` stops it (SearchCancelled) and the Pagefind process with it."""
-    marked = MarkedPages(site, language, site.parent / f".{site.name}.{BUNDLE}-pages", output)
+    marked = MarkedPages(site, language, site.parent / f".{site.name}.{BUNDLE}-pages", output, site / BUNDLE)
     shutil.rmtree(marked.pages, ignore_errors=True)  # what a run that was killed left
     try:
         for kind in SEARCHED.values():

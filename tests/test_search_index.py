@@ -50,7 +50,8 @@ def test_a_build_gives_pagefind_the_pages_that_mark_text_once_written_and_makes_
     assert given == marked != set()
     assert matched - marked  # bare entity pages: Pagefind would only have dropped them
     assert "articles/harbour/source/index.html" not in listed.with_name(listed.name + "-site").read_text()
-    assert (out / "pagefind" / "pagefind-entry.json").is_file() and not (out / ".pagefind-pages").exists()
+    [part] = json.loads((out / "pagefind" / "indexes.json").read_text())
+    assert (out / "pagefind" / part / "pagefind-entry.json").is_file() and not (out / ".pagefind-pages").exists()
 
 
 def test_indexing_a_written_site_gives_pagefind_its_marked_pages_from_a_folder_beside_it(site, tmp_path,
@@ -85,12 +86,41 @@ def test_a_large_site_is_indexed_in_parts_that_the_search_page_merges(site, tmp_
     assert len(given) == -(-len(marked) // 5) > 1 and set().union(*given) == marked
     assert all(len(part) <= 5 for part in given) and sum(map(len, given)) == len(marked)
     parts = json.loads((bundle / "indexes.json").read_text())
-    assert parts == [f"{n}/" for n in range(1, len(given))]
+    assert len(parts) == len(given) and {p.name + "/" for p in bundle.iterdir() if p.is_dir()} == set(parts)
     for part in parts:
-        kept = {file.name for file in (bundle / part).iterdir()}
-        assert {name for name in kept if not name.endswith(".pf_meta")} == {"pagefind-entry.json", "index",
-                                                                             "fragment", "filter"}
-    assert (bundle / "pagefind.js").is_file() and (bundle / "wasm.en.pagefind").is_file()
+        kept = {re.sub(r"^pagefind\.en_\w+\.pf_meta$", "(metadata)", file.name) for file in (bundle / part).iterdir()}
+        assert kept == {"pagefind-entry.json", "index", "fragment", "filter", "(metadata)", "wasm.en.pagefind",
+                        "wasm.unknown.pagefind"}
+    assert {file.name for file in bundle.iterdir() if file.is_file()} >= {"pagefind.js", "indexes.json"}
+    assert not (bundle / "pagefind-entry.json").exists()
+
+
+def test_indexing_again_reindexes_only_the_parts_whose_pages_changed(tmp_path, monkeypatch):
+    """A build replaces the file of a page whose bytes changed: a part whose files are all the same is taken
+    from the bundle being replaced, as it is."""
+    site = tmp_path / "site"
+    assert Builder(SITES / "basic", site, cache="off").build(search=True).ok
+    monkeypatch.setattr(search, "PAGES_PER_INDEX", 5)  # (three parts)
+    runs = tmp_path / "runs"
+    pagefind_that(tmp_path, monkeypatch, f'echo "$2" >> "{runs}"\nexec "{get_executable()}" "$@"')
+
+    def again() -> list[str]:
+        runs.unlink(missing_ok=True)
+        fresh = search.next_bundle(site)
+        assert index_site(site, "en", fresh) == 14
+        search.install_bundle(site, fresh)
+        return json.loads((site / "pagefind" / "indexes.json").read_text())
+
+    parts = again()
+    assert len(runs.read_text().split()) == 3 == len(parts)
+    assert again() == parts and not runs.exists(), "nothing changed: nothing is indexed"
+    page = site / "articles" / "harbour" / "index.html"
+    text = page.read_text()
+    page.unlink()  # as a build replaces a page
+    page.write_text(text.replace("Harbour", "Haven"))
+    changed = again()
+    assert len(runs.read_text().split()) == 1 and len(set(changed) - set(parts)) == 1
+    assert sorted(p.name + "/" for p in (site / "pagefind").iterdir() if p.is_dir()) == sorted(changed)
 
 
 def merged_by_date(parts: list[list[tuple[str, str | None]]]) -> list[str]:
