@@ -68,6 +68,10 @@ PAGES_PER_INDEX = 1500
 # parts indexed at a time once a build has nothing else to do: two Pagefinds of 1,500 pages and the build's
 # process stay under 1 GB (896 MB at 10,000 articles), and the wait after rendering is a second shorter
 TOGETHER = 2
+# A query loads, in every part, the chunk of the index that holds each of its words: Pagefind's chunks hold
+# about 20,000 word positions by default, sized for one index; with a tenth, a rare word costs each part a few
+# kB instead of some 25 (a common word has a chunk of its own, whatever the size).
+SETTINGS = {"PAGEFIND_UNSTABLE_INDEX_CHUNK_SIZE": "2000"}
 INDEXES = "indexes.json"  # in the bundle: its parts, which the search page opens and merges into the first
 PART_FILES, PART_SUFFIXES = {"pagefind-entry.json", "index", "fragment", "filter"}, {".pf_meta", ".pagefind"}
 
@@ -105,8 +109,8 @@ class Indexing:
         self.cwd: str | None = None
         self.log: IO[bytes] | None = None
         # Pagefind also takes its settings from a pagefind.yml in its working directory and from PAGEFIND_
-        # variables: neither is the archive's, so it runs in an empty directory without them
-        env = {name: value for name, value in os.environ.items() if not name.startswith("PAGEFIND_")}
+        # variables: neither is the archive's, so it runs in an empty directory with only ours
+        env = {name: value for name, value in os.environ.items() if not name.startswith("PAGEFIND_")} | SETTINGS
         try:
             command = _command(site, language, self.output)
             self.cwd = tempfile.mkdtemp(prefix="archive-pagefind-")
@@ -154,17 +158,21 @@ class Indexing:
 
 class MarkedPages:
     """What Pagefind reads: hard links to the pages that mark text for it (`add`), gathered in a folder of their
-    own (`pages`), indexed by `start` in parts of at most `PAGES_PER_INDEX` pages, one after the other, each
-    from a folder of its own (`shards`). The folders are complete when Pagefind starts and nothing writes to
-    them while it reads; and they leave out the thousands of bare entity pages that the glob matches too, which
-    Pagefind would parse only to drop them (4,984 of the 5,016 entity pages at 10,000 articles)."""
+    own (`pages`), indexed by `start` in parts of at most `PAGES_PER_INDEX` pages (`shards`), each from a folder
+    of its own, one after the other and, once the caller `wait`s, up to `together` at a time. The folders are
+    complete when Pagefind starts and nothing writes to them while it reads; and they leave out the thousands of
+    bare entity pages that the glob matches too, which Pagefind would parse only to drop them (4,984 of the 5,016
+    entity pages at 10,000 articles). A part is named by what it is made of (`_name`): one that the `previous`
+    bundle holds is taken from it as it is, which also keeps its files' bytes and times for a deploy."""
 
     def __init__(self, site: Path, language: str, pages: Path, output: Path | None = None,
                  previous: Path | None = None):
         self.site, self.language, self.pages, self.output = site, language, pages, output or site / BUNDLE
         self.previous = previous  # a bundle whose parts are taken as they are where they are the same (`_name`)
         self.parts: list[list[tuple[str, str | None]]] = []
+        self.listed: list[tuple[str, str | None]] | None = None  # the pages, when not `add`ed
         self.names: list[str] = []  # each part's folder in the bundle
+        self.reused: list[int | None] = []  # for each part, its number of pages if the previous bundle has it
         self.indexed: list[str] = []  # the parts Pagefind indexed (the others were the previous bundle's)
         self.dealt = threading.Event()  # the parts are known, each in its folder
         self.taken = 0  # parts a runner has taken
@@ -178,19 +186,18 @@ class MarkedPages:
     def add(self, relative: str, html: str) -> None:
         """Gather a page that was just written, under its date (`gathered` reads it back): this may run in any
         of the build's processes."""
-        if not MARKED.search(html):
+        date = marked_date(html)
+        if date is None:
             return
-        date = SORT_DATE.search(html)
-        target = f"{self.pages}/{GATHERED}/{date[1] if date else UNDATED}/{relative}"
+        target = f"{self.pages}/{GATHERED}/{date or UNDATED}/{relative}"
         os.makedirs(target.rpartition("/")[0], exist_ok=True)
-        try:
-            os.link(f"{self.site}/{relative}", target)
-        except OSError:  # a file system without hard links
-            shutil.copyfile(f"{self.site}/{relative}", target)
+        _link(f"{self.site}/{relative}", target)
 
-    def start(self) -> None:
-        """Deal what was added into parts and index them one after the other, in a thread of the caller's
-        (Pagefind runs at the priority of the thread that starts it): `wait` for them."""
+    def start(self, listed: list[tuple[str, str | None]] | None = None) -> None:
+        """Deal the pages into parts and index them one after the other, in a thread of the caller's (Pagefind
+        runs at the priority of the thread that starts it): `wait` for them. The pages are those `add`ed, or the
+        (file, date) pages `listed`, which are linked for Pagefind only if their part is not the previous one."""
+        self.listed = listed
         self._runner(self._deal)
 
     def wait(self, cancel: threading.Event | None = None, together: int = 1) -> int:
@@ -201,6 +208,8 @@ class MarkedPages:
             for _ in range(together - 1):
                 self._runner(self._index)
             self._until(lambda: not any(thread.is_alive() for thread in self.threads), cancel)
+            if cancel is not None and cancel.is_set():  # (what failed meanwhile may be the caller's doing)
+                raise SearchCancelled()
             if self.failure is not None:
                 raise self.failure
             self._bind()
@@ -247,16 +256,33 @@ class MarkedPages:
         return run
 
     def _deal(self) -> None:
-        self.parts = shards(self._gathered(), PAGES_PER_INDEX)
+        self.parts = shards(self._gathered() if self.listed is None else self.listed, PAGES_PER_INDEX)
         pagefind = _identity(self.language)
         for number, part in enumerate(self.parts):
-            folder = self.pages / str(number)
-            for relative, date in part:
-                os.renames(self.pages / GATHERED / (date or UNDATED) / relative, folder / relative)
-            folder.mkdir(parents=True, exist_ok=True)  # (a site with nothing to index)
-            self.names.append(_name(pagefind, folder, part))
+            self.names.append(_name(pagefind, self.site, part))
+            self.reused.append(_page_count(self.previous / self.names[-1]) if self.previous else None)
+            if self.reused[-1] is None:
+                self._place(part, self.pages / str(number))
         self.dealt.set()
         self._index()
+
+    def _place(self, part: list[tuple[str, str | None]], folder: Path) -> None:
+        """Put a part's pages in its folder, where Pagefind reads them: each page's folder is moved there from
+        where it was gathered, or made there with a link to the page (a folder made costs more than a file
+        renamed on some file systems: 0.2 ms each on this project's ext4)."""
+        made = {folder}
+        folder.mkdir(parents=True, exist_ok=True)  # (a site with nothing to index)
+        for relative, date in part:
+            page_folder, _, name = relative.rpartition("/")
+            parent = (folder / page_folder).parent
+            if parent not in made:
+                parent.mkdir(parents=True, exist_ok=True)
+                made.add(parent)
+            if self.listed is None:
+                os.rename(self.pages / GATHERED / (date or UNDATED) / page_folder, folder / page_folder)
+            else:
+                (folder / page_folder).mkdir()
+                _link(self.site / relative, folder / relative)
 
     def _index(self) -> None:
         """Index the parts no runner has taken yet, one after the other; or take them from the previous bundle."""
@@ -265,8 +291,7 @@ class MarkedPages:
                 number, self.taken = self.taken, self.taken + 1
                 if number >= len(self.parts):
                     return
-                name = self.names[number]
-                count = _page_count(self.previous / name) if self.previous else None
+                name, count = self.names[number], self.reused[number]
                 if count is None:
                     run = Indexing(self.pages / str(number), self.language, self.output / name)
                     self.runs.append(run)
@@ -274,7 +299,7 @@ class MarkedPages:
             if count is None:
                 count = run.wait(self.stopping)
             else:
-                shutil.copytree(self.previous / name, self.output / name, copy_function=os.link)
+                shutil.copytree(self.previous / name, self.output / name, copy_function=_link)
             with self.lock:
                 self.count += count
             shutil.rmtree(self.pages / str(number), ignore_errors=True)
@@ -287,7 +312,7 @@ class MarkedPages:
         assert source is not None
         for file in source.iterdir():  # (the previous bundle's `INDEXES` is its own)
             if file.is_file() and file.name not in PART_FILES | {INDEXES} and file.suffix not in PART_SUFFIXES:
-                os.link(file, self.output / file.name)
+                _link(file, self.output / file.name)
         for name in self.indexed:
             for file in (self.output / name).iterdir():
                 if file.name not in PART_FILES and file.suffix not in PART_SUFFIXES:
@@ -303,6 +328,14 @@ class MarkedPages:
                 found += [(file.relative_to(folder).as_posix(), date)
                           for file in folder.glob(output_file(page_path(kind, "*")))]
         return found
+
+
+def marked_date(html: str) -> str | None:
+    """For a page that marks text for Pagefind, its date ("" if it has none); None for a page that does not."""
+    if "data-pagefind-body" not in html and not MARKED.search(html):  # (the common spelling first: 4x faster)
+        return None
+    date = SORT_DATE.search(html)
+    return date[1] if date else ""
 
 
 def shards(pages: Iterable[tuple[str, str | None]], size: int) -> list[list[tuple[str, str | None]]]:
@@ -328,18 +361,25 @@ def _identity(language: str) -> str:
     """What Pagefind makes of the same pages depends on: its binary and the options it is given."""
     command = _command(Path("/"), language, Path("/"))
     found = os.stat(command[0])
-    return repr((command, found.st_size, found.st_mtime_ns))
+    return repr((command, sorted(SETTINGS.items()), found.st_size, found.st_mtime_ns))
 
 
-def _name(pagefind: str, folder: Path, part: list[tuple[str, str | None]]) -> str:
+def _name(pagefind: str, site: Path, part: list[tuple[str, str | None]]) -> str:
     """A part's name, which changes with what its index is made of: Pagefind, and each page's file. A build
     replaces the file of a page whose bytes changed and keeps the others as they are (write.py), so that a
     file's inode, modification time and size say whether it is the one indexed before, without reading it."""
     digest = hashlib.blake2b(pagefind.encode(), digest_size=8)
     for relative, _ in sorted(part):
-        found = os.stat(folder / relative)
+        found = os.stat(site / relative)
         digest.update(f"{relative}\0{found.st_ino}\0{found.st_mtime_ns}\0{found.st_size}\0".encode())
     return digest.hexdigest()
+
+
+def _link(source: str | Path, target: str | Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # a file system without hard links
+        shutil.copyfile(source, target)
 
 
 def _page_count(index: Path) -> int | None:
@@ -357,16 +397,19 @@ def index_site(site: Path, language: str, output: Path | None = None, cancel: th
     returns the number of pages. Setting `cancel` stops it (SearchCancelled) and the Pagefind process with it."""
     marked = MarkedPages(site, language, site.parent / f".{site.name}.{BUNDLE}-pages", output, site / BUNDLE)
     shutil.rmtree(marked.pages, ignore_errors=True)  # what a run that was killed left
+    listed = []
     try:
         for kind in SEARCHED.values():
             for file in site.glob(output_file(page_path(kind, "*"))):
                 try:
-                    marked.add(file.relative_to(site).as_posix(), file.read_text("utf-8", "replace"))
+                    date = marked_date(file.read_text("utf-8", "replace"))
                 except OSError:  # gone since (serve rebuilt meanwhile: this run is cancelled)
                     continue
+                if date is not None:
+                    listed.append((file.relative_to(site).as_posix(), date or None))
             if cancel is not None and cancel.is_set():
                 raise SearchCancelled()
-        marked.start()
+        marked.start(listed)
     except BaseException:
         marked.stop()
         raise
