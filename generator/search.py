@@ -234,7 +234,8 @@ class MarkedPages:
         self.threads.append(thread)
         thread.start()
 
-    def _until(self, done: Callable[[], bool], cancel: threading.Event | None) -> None:
+    @staticmethod
+    def _until(done: Callable[[], bool], cancel: threading.Event | None) -> None:
         while not done():
             time.sleep(0.05)
             if cancel is not None and cancel.is_set():
