@@ -421,7 +421,7 @@ class Builder:
         clock.lap("plan")
         writer = SiteWriter(self.out, state.outputs if state else None)
         # a whole new site is indexed into itself: Pagefind starts once the pages it reads are written
-        marked = MarkedPages(writer.dir, config.language, writer.dir / MARKED_PAGES) \
+        marked = MarkedPages(writer.dir, config.language, config.search_part_pages, writer.dir / MARKED_PAGES) \
             if search and writer.fresh else None
         ready = Ready(searched, marked.start, marked.add) if marked else None
         try:
@@ -462,7 +462,7 @@ class Builder:
                            diagnostics, pages, counts, indexed, self.load_problems, made)
         if search and not indexed:
             try:
-                refresh_index(self.out, config.language)
+                refresh_index(self.out, config.language, config.search_part_pages)
                 self.state.searched = True
             except SearchFailed as failed:
                 diagnostics = sorted(diagnostics + [Loc(CONFIG_FILE).error(str(failed))])

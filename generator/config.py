@@ -19,10 +19,12 @@ class Config:
     language: str = "en"
     description: str = ""
     per_page: int = 50  # items on one page of a long list
+    # pages in each part of the search index: Pagefind holds a part's words while it indexes it (generator/search.py)
+    search_part_pages: int = 1500
 
 
 _TYPES: dict[str, type] = {"title": str, "base_url": str, "language": str, "description": str,
-                           "per_page": int}
+                           "per_page": int, "search_part_pages": int}
 # BCP 47's shape (a language, then subtags: script, region, variants). Pagefind, given anything else as the
 # language of the index, can crash while naming its files.
 _LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*\Z")
@@ -69,9 +71,10 @@ def load_config(root: Path) -> tuple[Config, list[Diagnostic]]:
             problems.append(_key_loc(text, key).error(f"'{key}' must be {_TYPE_NAMES[expected]}"))
         else:
             values[key] = value
-    if values.get("per_page", 1) < 1:
-        problems.append(_key_loc(text, "per_page").error("'per_page' must be at least 1"))
-        values.pop("per_page")
+    for key in ("per_page", "search_part_pages"):
+        if values.get(key, 1) < 1:
+            problems.append(_key_loc(text, key).error(f"'{key}' must be at least 1"))
+            values.pop(key)
     language = values.get("language", "en")
     if not _LANGUAGE_TAG.match(language):
         tag = language.replace("_", "-")  # a locale's spelling (en_GB)

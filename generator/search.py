@@ -62,11 +62,11 @@ GATHERED, UNDATED = "gathered", "undated"  # in it: the pages as they are writte
 SORT_DATE = re.compile(r'data-pagefind-sort="date">([0-9-]+)<')  # (templates/macros.html: search_fields)
 # Pagefind holds every page's words until it writes the index: about 0.23 MB a page of the demo's mix at 10,000
 # articles (3 GB for the 12,088 pages in one index, 394 MB for each of seven parts, 17 s for all seven against
-# 19.5 s for one). A part is at most this many pages, so its Pagefind's memory is bounded whatever the archive's
-# size: the search page merges the parts (Pagefind's mergeIndex), and each part costs a query a few requests.
-PAGES_PER_INDEX = 1500
-# parts indexed at a time once a build has nothing else to do: two Pagefinds of 1,500 pages and the build's
-# process stay under 1 GB (896 MB at 10,000 articles), and the wait after rendering is a second shorter
+# 19.5 s for one). A part is at most archive.toml's `search_part_pages` (1,500 by default), so its Pagefind's
+# memory is bounded whatever the archive's size: the search page merges the parts (Pagefind's mergeIndex), and
+# each part costs a query a few requests. Parts indexed at a time once a build has nothing else to do: two
+# Pagefinds of 1,500 pages and the build's process stay under 1 GB (896 MB at 10,000 articles), and the wait
+# after rendering is a second shorter.
 TOGETHER = 2
 # A query loads, in every part, the chunk of the index that holds each of its words: Pagefind's chunks hold
 # about 20,000 word positions by default, sized for one index; with a tenth, a rare word costs each part a few
@@ -158,16 +158,17 @@ class Indexing:
 
 class MarkedPages:
     """What Pagefind reads: hard links to the pages that mark text for it (`add`), gathered in a folder of their
-    own (`pages`), indexed by `start` in parts of at most `PAGES_PER_INDEX` pages (`shards`), each from a folder
+    own (`pages`), indexed by `start` in parts of at most `part_pages` pages (`shards`), each from a folder
     of its own, one after the other and, once the caller `wait`s, up to `together` at a time. The folders are
     complete when Pagefind starts and nothing writes to them while it reads; and they leave out the thousands of
     bare entity pages that the glob matches too, which Pagefind would parse only to drop them (4,984 of the 5,016
     entity pages at 10,000 articles). A part is named by what it is made of (`_name`): one that the `previous`
     bundle holds is taken from it as it is, which also keeps its files' bytes and times for a deploy."""
 
-    def __init__(self, site: Path, language: str, pages: Path, output: Path | None = None,
+    def __init__(self, site: Path, language: str, part_pages: int, pages: Path, output: Path | None = None,
                  previous: Path | None = None):
         self.site, self.language, self.pages, self.output = site, language, pages, output or site / BUNDLE
+        self.part_pages = part_pages
         self.previous = previous  # a bundle whose parts are taken as they are where they are the same (`_name`)
         self.parts: list[list[tuple[str, str | None]]] = []
         self.listed: list[tuple[str, str | None]] | None = None  # the pages, when not `add`ed
@@ -257,7 +258,7 @@ class MarkedPages:
         return run
 
     def _deal(self) -> None:
-        self.parts = shards(self._gathered() if self.listed is None else self.listed, PAGES_PER_INDEX)
+        self.parts = shards(self._gathered() if self.listed is None else self.listed, self.part_pages)
         pagefind = _identity(self.language)
         for number, part in enumerate(self.parts):
             self.names.append(_name(pagefind, self.site, part))
@@ -392,11 +393,12 @@ def _page_count(index: Path) -> int | None:
         return None
 
 
-def index_site(site: Path, language: str, output: Path | None = None, cancel: threading.Event | None = None,
-               together: int = 1) -> int:
+def index_site(site: Path, language: str, part_pages: int, output: Path | None = None,
+               cancel: threading.Event | None = None, together: int = 1) -> int:
     """Index the pages of a written `site` into `output` (default: its `pagefind/`), `together` parts at a time;
     returns the number of pages. Setting `cancel` stops it (SearchCancelled) and the Pagefind process with it."""
-    marked = MarkedPages(site, language, site.parent / f".{site.name}.{BUNDLE}-pages", output, site / BUNDLE)
+    marked = MarkedPages(site, language, part_pages, site.parent / f".{site.name}.{BUNDLE}-pages", output,
+                         site / BUNDLE)
     shutil.rmtree(marked.pages, ignore_errors=True)  # what a run that was killed left
     listed = []
     try:
@@ -419,8 +421,9 @@ def index_site(site: Path, language: str, output: Path | None = None, cancel: th
 
 def _why(code: int) -> str:
     if code == -signal.SIGKILL:  # what Linux's out-of-memory killer sends
-        return ("Pagefind was killed (SIGKILL), most likely for want of memory: it holds the words of up to "
-                f"{TOGETHER * PAGES_PER_INDEX:,} pages at once, about 600 MB; build with --no-search on this machine")
+        return ("Pagefind was killed (SIGKILL), most likely for want of memory: it holds the words of every page "
+                f"of a part of the index, {TOGETHER} parts at a time, about 0.2 MB a page; make the parts smaller "
+                "(search_part_pages in archive.toml, 1500 by default), or build with --no-search")
     if code < 0:
         return f"Pagefind was stopped by {signal.Signals(-code).name}"
     return f"Pagefind exited with status {code}" if code else "Pagefind wrote no index"
@@ -435,10 +438,10 @@ def _last_words(lines: list[str]) -> str:
     return lines[-1] if lines else ""
 
 
-def refresh_index(site: Path, language: str) -> int:
+def refresh_index(site: Path, language: str, part_pages: int) -> int:
     """Index a published site beside it, then swap the new bundle in: the old one answers until then."""
     fresh = next_bundle(site)
-    count = index_site(site, language, fresh, together=TOGETHER)
+    count = index_site(site, language, part_pages, fresh, together=TOGETHER)
     install_bundle(site, fresh)
     return count
 

@@ -531,6 +531,8 @@ CONFIG_ERRORS = {
     "not-a-number": ('title = "T"\nper_page = "ten"\n', "archive.toml:2:1: error: 'per_page' must be a whole number"),
     "not-a-number-but-a-flag": ('per_page = true\n', "archive.toml:1:1: error: 'per_page' must be a whole number"),
     "per-page-zero": ('title = "T"\n  per_page = 0\n', "archive.toml:2:3: error: 'per_page' must be at least 1"),
+    "search-parts-of-no-page": ('search_part_pages = -5\n',
+                                "archive.toml:1:1: error: 'search_part_pages' must be at least 1"),
     "base-url": ('base_url = "example.org/archive/"\n', "archive.toml:1:1: error: 'base_url' must start with http:// or https://"),
     "invalid-utf8": (b'title = "Caf\xe9"\n', "archive.toml:1:13: error: file is not valid UTF-8 (byte 0xe9): save it with UTF-8 encoding"),
 }

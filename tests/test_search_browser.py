@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 
-from generator import search
 from generator.cli import main
 from tests.browser import browser, context, page, serve_folder  # noqa: F401 - fixtures used by name
 from tests.conftest import write_archive
@@ -40,9 +40,10 @@ def served(tmp_path_factory):
     assert (site / "pagefind" / "pagefind.js").is_file() and (site / "search" / "suggest" / "index.json").is_file()
     assert len(json.loads((site / "pagefind" / "indexes.json").read_text())) == 1
     parted = tmp_path_factory.mktemp("parted")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(search, "PAGES_PER_INDEX", 2)
-        assert main(["build", "-C", str(FIXTURE), "--out", str(parted / "archive"), "--quiet"]) == 0
+    copy = shutil.copytree(FIXTURE, parted / "fixture")
+    with (copy / "archive.toml").open("a") as config:
+        config.write("search_part_pages = 2\n")
+    assert main(["build", "-C", str(copy), "--out", str(parted / "archive"), "--quiet"]) == 0
     parts = json.loads((parted / "archive" / "pagefind" / "indexes.json").read_text())
     assert len(parts) == 4, "the fixture is indexed in as many parts as it has articles"
     with serve_folder(site) as at_root, serve_folder(folder) as above, serve_folder(parted) as in_parts:

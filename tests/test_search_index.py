@@ -60,7 +60,7 @@ def test_indexing_a_written_site_gives_pagefind_its_marked_pages_from_a_folder_b
     """As serve's background refresh and a rebuild with search do; the folder goes afterwards."""
     listed = tmp_path / "given"
     pagefind_that(tmp_path, monkeypatch, f'(cd "$2" && find . -type f) > "{listed}"\nexec "{get_executable()}" "$@"')
-    assert index_site(site, "en", tmp_path / "bundle") > 0
+    assert index_site(site, "en", 1500, tmp_path / "bundle") > 0
     marked = {p.relative_to(site).as_posix() for p in site.rglob("index.html")
               if b"data-pagefind-body" in p.read_bytes()}
     assert {line[2:] for line in listed.read_text().splitlines()} == marked != set()
@@ -72,7 +72,6 @@ def test_indexing_a_written_site_gives_pagefind_its_marked_pages_from_a_folder_b
 def test_a_large_site_is_indexed_in_parts_that_the_search_page_merges(site, tmp_path, monkeypatch, together):
     """Each part from a folder of its own, `together` at a time; the first part is the bundle the search page
     opens, and the others keep only what a merged index loads."""
-    monkeypatch.setattr(search, "PAGES_PER_INDEX", 5)  # (three parts: as many as articles)
     listed, runs = tmp_path / "given", tmp_path / "runs"
     listed.mkdir()
     pagefind_that(tmp_path, monkeypatch, f'echo start >> "{runs}"\n(cd "$2" && find . -type f) > "{listed}/$$"\n'
@@ -80,7 +79,7 @@ def test_a_large_site_is_indexed_in_parts_that_the_search_page_merges(site, tmp_
     bundle = tmp_path / "bundle"
     marked = {p.relative_to(site).as_posix() for p in site.rglob("index.html")
               if b"data-pagefind-body" in p.read_bytes()}
-    assert index_site(site, "en", bundle, together=together) == len(marked)
+    assert index_site(site, "en", 5, bundle, together=together) == len(marked)  # (three parts: one an article)
     running = list(accumulate(1 if said == "start" else -1 for said in runs.read_text().split()))
     assert len(running) == 6 and max(running) == together and running[-1] == 0
     given = [{line[2:] for line in part.read_text().splitlines()} for part in listed.iterdir()]
@@ -101,14 +100,13 @@ def test_indexing_again_reindexes_only_the_parts_whose_pages_changed(tmp_path, m
     from the bundle being replaced, as it is."""
     site = tmp_path / "site"
     assert Builder(SITES / "basic", site, cache="off").build(search=True).ok
-    monkeypatch.setattr(search, "PAGES_PER_INDEX", 5)  # (three parts)
     runs = tmp_path / "runs"
     pagefind_that(tmp_path, monkeypatch, f'echo "$2" >> "{runs}"\nexec "{get_executable()}" "$@"')
 
     def again() -> list[str]:
         runs.unlink(missing_ok=True)
         fresh = search.next_bundle(site)
-        assert index_site(site, "en", fresh) == 14
+        assert index_site(site, "en", 5, fresh) == 14  # (three parts)
         search.install_bundle(site, fresh)
         return json.loads((site / "pagefind" / "indexes.json").read_text())
 
@@ -157,13 +155,13 @@ def test_an_archive_with_few_dated_pages_has_no_part_without_one():
 def test_pagefind_takes_no_settings_from_where_it_runs(site, tmp_path, monkeypatch):
     """Pagefind reads a pagefind.yml in its working directory and PAGEFIND_ variables: an editor's, left there
     for another site, must not change this archive's index."""
-    pages = index_site(site, "en", tmp_path / "bundle")
+    pages = index_site(site, "en", 1500, tmp_path / "bundle")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     (elsewhere / "pagefind.yml").write_text('root_selector: "nav"\n')
     monkeypatch.chdir(elsewhere)
     monkeypatch.setenv("PAGEFIND_ROOT_SELECTOR", "footer")
-    assert index_site(site, "en", tmp_path / "again") == pages > 0
+    assert index_site(site, "en", 1500, tmp_path / "again") == pages > 0
     assert (tmp_path / "again" / "pagefind.js").is_file()
 
 
@@ -177,23 +175,24 @@ PANIC = ("thread 'main' (7) panicked at pagefind/src/index/mod.rs:530:32:\nbyte 
                  r"\(Pagefind: thread 'main' \(7\) panicked at pagefind/src/index/mod.rs:530:32: "
                  r"byte index 37 is out of bounds\)$", id="crashes: where and why"),
     pytest.param("exit 0", r"could not be built: Pagefind wrote no index$", id="writes no index"),
-    pytest.param("kill -9 $$", r"Pagefind was killed \(SIGKILL\), most likely for want of memory: .*"
-                                r"build with --no-search on this machine$", id="killed for want of memory"),
+    pytest.param("kill -9 $$", r"Pagefind was killed \(SIGKILL\), most likely for want of memory: .*make the "
+                                r"parts smaller \(search_part_pages in archive.toml, 1500 by default\), or build "
+                                r"with --no-search$", id="killed for want of memory"),
     pytest.param("kill -TERM $$", r"could not be built: Pagefind was stopped by SIGTERM$", id="stopped by a signal"),
 ])
 def test_when_pagefind_fails_the_error_says_how(site, tmp_path, monkeypatch, script, error):
     pagefind_that(tmp_path, monkeypatch, script)
     with pytest.raises(SearchFailed, match=error):
-        index_site(site, "en", tmp_path / "bundle")
+        index_site(site, "en", 1500, tmp_path / "bundle")
 
 
 def test_when_the_pagefind_binary_is_gone_the_error_names_it(site, tmp_path, monkeypatch):
     monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(tmp_path / "gone" / "pagefind"))
     with pytest.raises(SearchFailed, match=r"could not be built: No such file or directory: .*/gone/pagefind$"):
-        index_site(site, "en", tmp_path / "bundle")
+        index_site(site, "en", 1500, tmp_path / "bundle")
 
 
 def test_without_pagefind_the_error_says_how_to_install_it(site, tmp_path, monkeypatch):
     monkeypatch.setattr("generator.search.get_executable", lambda: None)
     with pytest.raises(SearchFailed, match=r"Pagefind is not installed \(pip install 'pagefind\[bin\]'\)$"):
-        index_site(site, "en", tmp_path / "bundle")
+        index_site(site, "en", 1500, tmp_path / "bundle")

@@ -380,7 +380,7 @@ def test_an_index_refresh_stops_with_its_pagefind_process_when_interrupted(tmp_p
 
     def refresh() -> None:
         try:
-            outcome.append(index_site(archive / "site", "en", tmp_path / "bundle", cancel))
+            outcome.append(index_site(archive / "site", "en", 1500, tmp_path / "bundle", cancel))
         except BaseException as exc:  # noqa: BLE001 - handed to the test's thread
             outcome.append(exc)
 

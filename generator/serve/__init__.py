@@ -37,8 +37,8 @@ class _Indexer:
     """Re-indexes the site in a background thread; a rebuild interrupts it (the index would be out of date, and
     the editor waits for the rebuild, not for the index), and it starts again after the next quiet moment."""
 
-    def __init__(self, site: Path, language: str, lock: threading.Lock, builds: list[int]):
-        self.site, self.language, self.lock, self.builds = site, language, lock, builds
+    def __init__(self, site: Path, language: str, part_pages: int, lock: threading.Lock, builds: list[int]):
+        self.site, self.language, self.part_pages, self.lock, self.builds = site, language, part_pages, lock, builds
         self.wanted = threading.Event()
         self.interrupt = threading.Event()
         self.stopping = threading.Event()
@@ -58,7 +58,7 @@ class _Indexer:
             fresh = next_bundle(self.site)
             self.interrupt.clear()
             try:
-                index_site(self.site, self.language, fresh, self.interrupt)
+                index_site(self.site, self.language, self.part_pages, fresh, self.interrupt)
             except SearchCancelled:
                 self.wanted.set()  # again, once the rebuilds are over (a failed one does not ask)
                 continue
@@ -104,7 +104,7 @@ def serve(root: Path, out: Path | None, host: str, port: int, *, strict: bool = 
     if not result.ok:
         server.show_errors(lines)
     lock, builds = threading.Lock(), [0]
-    indexer = _Indexer(site, config.language, lock, builds)
+    indexer = _Indexer(site, config.language, config.search_part_pages, lock, builds)
     watcher = Watcher(root, poll=poll)
     stop = threading.Event()
     server.start()
