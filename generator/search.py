@@ -22,9 +22,11 @@ and starts it then; the rest of the site is made meanwhile at a lower priority, 
 (most of its index building runs on one core). That took a cold build of 10,000 articles from about 36 to 33 s
 on two cores.
 
-A large site is indexed in parts (`shards`), one Pagefind after the other, so that its memory is bounded: it
-holds every page's words until it writes the index, which for one index of 10,000 articles was 3 GB. The first
-part is the bundle the search page opens; it merges the others into it (`INDEXES`, search-engine.js).
+A site is indexed in parts (`shards`), a Pagefind each, so that its memory is bounded: it holds every page's
+words until it writes the index, which for one index of 10,000 articles was 3 GB. The bundle holds Pagefind's
+script and a folder for each part, which `INDEXES` lists; the search page opens the first and merges the others
+into it (search-engine.js). A part is named by what it is made of (`_name`), and re-indexing takes a part whose
+pages did not change from the bundle it replaces.
 """
 from __future__ import annotations
 
