@@ -41,7 +41,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Callable, Iterable
+from typing import IO, TYPE_CHECKING, Callable, Iterable, Iterator
 
 from pagefind.service import get_executable
 
@@ -172,9 +172,8 @@ class MarkedPages:
         self.site, self.language, self.pages, self.output = site, language, pages, output or site / BUNDLE
         self.part_pages = part_pages
         self.previous = previous  # a bundle whose parts are taken as they are where they are the same (`_name`)
-        self.parts: list[list[tuple[str, str | None]]] = []
         self.listed: list[tuple[str, str | None]] | None = None  # the pages, when not `add`ed
-        self.names: list[str] = []  # each part's folder in the bundle
+        self.names: list[str] = []  # each part's folder in the bundle, in the order the search page merges them
         self.reused: list[int | None] = []  # for each part, its number of pages if the previous bundle has it
         self.indexed: list[str] = []  # the parts Pagefind indexed (the others were the previous bundle's)
         self.dealt = threading.Event()  # the parts are known, each in its folder
@@ -260,9 +259,9 @@ class MarkedPages:
         return run
 
     def _deal(self) -> None:
-        self.parts = shards(self._gathered() if self.listed is None else self.listed, self.part_pages)
+        parts = shards(self._gathered() if self.listed is None else self.listed, self.part_pages)
         pagefind = _identity(self.language)
-        for number, part in enumerate(self.parts):
+        for number, part in enumerate(parts):
             self.names.append(_name(pagefind, self.site, part))
             self.reused.append(_page_count(self.previous / self.names[-1]) if self.previous else None)
             if self.reused[-1] is None:
@@ -277,7 +276,7 @@ class MarkedPages:
         made = {folder}
         folder.mkdir(parents=True, exist_ok=True)  # (a site with nothing to index)
         for relative, date in part:
-            page_folder, _, name = relative.rpartition("/")
+            page_folder = relative.rpartition("/")[0]
             parent = (folder / page_folder).parent
             if parent not in made:
                 parent.mkdir(parents=True, exist_ok=True)
@@ -293,7 +292,7 @@ class MarkedPages:
         while not (self.stopping.is_set() or self.failure):
             with self.lock:
                 number, self.taken = self.taken, self.taken + 1
-                if number >= len(self.parts):
+                if number >= len(self.names):
                     return
                 name, count = self.names[number], self.reused[number]
                 if count is None:
@@ -310,8 +309,8 @@ class MarkedPages:
 
     def _bind(self) -> None:
         """Make the bundle the search page opens: Pagefind's script (`pagefind.js`) at the top, and the parts to
-        merge, in order, in `INDEXES`. A part keeps only what an index loads (the first one's WebAssembly
-        too)."""
+        merge, in order, in `INDEXES`. A part keeps only what an index loads, and its WebAssembly (the part that
+        comes first loads it; a part kept for a later build may come first then)."""
         source = self.output / self.indexed[0] if self.indexed else self.previous
         assert source is not None
         for file in source.iterdir():  # (the previous bundle's `INDEXES` is its own)
@@ -328,10 +327,14 @@ class MarkedPages:
         found = []
         for folder in (self.pages / GATHERED).glob("*"):
             date = None if folder.name == UNDATED else folder.name
-            for kind in SEARCHED.values():
-                found += [(file.relative_to(folder).as_posix(), date)
-                          for file in folder.glob(output_file(page_path(kind, "*")))]
+            found += [(file.relative_to(folder).as_posix(), date) for file in _searched_files(folder)]
         return found
+
+
+def _searched_files(site: Path) -> Iterator[Path]:
+    """The files in `site` that `PAGES` matches."""
+    for kind in SEARCHED.values():
+        yield from site.glob(output_file(page_path(kind, "*")))
 
 
 def marked_date(html: str) -> str | None:
@@ -404,16 +407,15 @@ def index_site(site: Path, language: str, part_pages: int, output: Path | None =
     shutil.rmtree(marked.pages, ignore_errors=True)  # what a run that was killed left
     listed = []
     try:
-        for kind in SEARCHED.values():
-            for file in site.glob(output_file(page_path(kind, "*"))):
-                try:
-                    date = marked_date(file.read_text("utf-8", "replace"))
-                except OSError:  # gone since (serve rebuilt meanwhile: this run is cancelled)
-                    continue
-                if date is not None:
-                    listed.append((file.relative_to(site).as_posix(), date or None))
+        for file in _searched_files(site):
             if cancel is not None and cancel.is_set():
                 raise SearchCancelled()
+            try:
+                date = marked_date(file.read_text("utf-8", "replace"))
+            except OSError:  # gone since (serve rebuilt meanwhile: this run is cancelled)
+                continue
+            if date is not None:
+                listed.append((file.relative_to(site).as_posix(), date or None))
         marked.start(listed)
     except BaseException:
         marked.stop()
