@@ -251,12 +251,12 @@ class Builder:
     def _release_parses(self, archive: Archive) -> None:
         """Drop what rendering does not read of the articles' parses, before the render workers copy it: resolved,
         the mentions are in each article's `mentions` and `first_mentions` (100,000 articles hold 1.5 million),
-        the front matter in the article's own fields (with the locations of its values, a dozen objects an
-        article) and the first paragraph in its summary. Only a later build of this process would read them: it
-        parses again (from the cache, when there is one)."""
+        the claims in its `appearances` (each with three locations), the front matter in the article's own fields
+        (with the locations of its values, a dozen objects an article) and the first paragraph in its summary.
+        Only a later build of this process would read them: it parses again (from the cache, when there is one)."""
         for article in archive.articles:
             doc = article.doc
-            doc.mentions, doc.fields, doc.first_paragraph = [], {}, ""
+            doc.mentions, doc.claims, doc.fields, doc.first_paragraph = [], [], {}, ""
         self.released = True
 
     def _parse(self, found: list[Found], edited: list[Found] | None = None) -> dict[str, Document | None]:

@@ -9,11 +9,14 @@ from typing import Sequence
 
 from ..escaping import fast_escape
 from ..ids import make_id, ref_key
-from ..model import Archive, ClaimSpan, Entity
+from ..model import Archive, Entity
 from ..parse.annotations import Collected
 from ..parse.body import HOLE, body_renderer, prerender
 from ..parse.positions import LineMap
 from .urls import page_path, relative
+
+
+ClaimTag = tuple[str, str | None, str]  # a claim tag's claim id, claimant's name (if any) and stance
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +25,7 @@ class Links:
 
     archive: Archive | None
     page: str
-    doc_claims: Sequence[ClaimSpan] = ()  # the body's claims, by the index its claim tags hold
+    tags: Sequence[ClaimTag] = ()  # the body's claims, by the index its claim tags hold
 
     def entity(self, ref: str) -> tuple[str, str, str]:
         """(url, name, type) of the entity a reference names."""
@@ -43,15 +46,15 @@ def _mention_open(links: Links, ref: str) -> str:
 
 def _claim_tag(links: Links, index: int) -> str:
     """The visible marker after a claim: claimant and stance, linking to the claim's page."""
-    span = links.doc_claims[index]
-    statement = span.claim
-    if links.archive is not None and span.claim in links.archive.claims:
-        statement = links.archive.claims[span.claim].statement
-    by = f'<span class="claim-by">{fast_escape(links.entity(span.by)[1])}</span> · ' if span.by else ""
-    url = relative(links.page, page_path("claim", span.claim))
-    return (f'<a class="claim-tag" id="appearance-{index + 1}" data-stance="{fast_escape(span.stance)}" '
+    claim, claimant, stance = links.tags[index]
+    statement = claim
+    if links.archive is not None and claim in links.archive.claims:
+        statement = links.archive.claims[claim].statement
+    by = f'<span class="claim-by">{fast_escape(claimant)}</span> · ' if claimant else ""
+    url = relative(links.page, page_path("claim", claim))
+    return (f'<a class="claim-tag" id="appearance-{index + 1}" data-stance="{fast_escape(stance)}" '
             f'href="{fast_escape(url)}" title="Claim: {fast_escape(statement)}">{by}'
-            f'<span class="claim-stance">{fast_escape(span.stance)}</span></a>')
+            f'<span class="claim-stance">{fast_escape(stance)}</span></a>')
 
 
 def fill(body: str, links: Links) -> str:
@@ -65,4 +68,6 @@ def render_markdown(text: str) -> str:
     """One piece of Markdown, with annotations, rendered as article bodies are, against an empty archive."""
     found = Collected("<markdown>", LineMap(text))
     tokens = body_renderer().parse(text, {"annotations": found})
-    return fill(prerender(tokens, found.claims), Links(None, "", found.claims))
+    alone = Links(None, "")
+    tags = [(span.claim, alone.entity(span.by)[1] if span.by else None, span.stance) for span in found.claims]
+    return fill(prerender(tokens, found.claims), Links(None, "", tags))

@@ -53,7 +53,7 @@ class Made:
     that its changes reach (an edit in `serve` changes a few records of a large archive)."""
 
     lines: Lines = field(default_factory=Lines)  # archive.json's, by record and in order
-    plan: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)  # key -> paths, files
+    plan: dict[str, tuple[str, ...]] = field(default_factory=dict)  # key -> its pages' paths
     ids: RecordIds | None = None  # of the records planned
     files: dict[str, str] | None = None  # the pages' files -> digests of their bytes (only when kept: `keep`)
     sitemap: list[str] = field(default_factory=list)  # its page paths
@@ -93,7 +93,8 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
             "base_url": config.base_url}
     last = last if last is not None and todo.dirty is not None else Made()
     made = Made()
-    pages, carried = _plan(archive, graph, config, todo, last, made, writer, keep)
+    planner = Planner(archive, graph, config)
+    pages, carried = _plan(planner, todo, last, made, writer, keep)
     stale = []
     for page in pages:
         if todo.stale(page):
@@ -117,7 +118,7 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
         unplanned = [page_path("entity", eid) + "feed.xml" for eid in archive.entities if eid not in stale_entities]
         writer.keep(*unplanned)  # with what they show, when this process made them
         made.feeds.update((path, last.feeds[path]) for path in unplanned if path in last.feeds)
-    job = _Job(root, stale, feeds, last.feeds, keep, archive, config, env, site, writer,
+    job = _Job(root, stale, planner, feeds, last.feeds, keep, archive, config, env, site, writer,
                (len(leading), ready.written) if ready else None)
     count = len(stale) + len(feeds)
 
@@ -131,7 +132,7 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
         else:
             writer.write("data/archive.json", data)
         made.sitemap = last.sitemap if carried == "same paths" else [
-            path for paths, _ in made.plan.values() for path in paths if path.endswith("/") or path == ""]
+            path for paths in made.plan.values() for path in paths if path.endswith("/") or path == ""]
         if made.sitemap == last.sitemap:
             writer.keep("sitemap.xml")
         else:
@@ -160,50 +161,48 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
     return made.pages, made
 
 
-def _plan(archive: Archive, graph: Graph, config: Config, todo: Todo, last: Made, made: Made, writer: SiteWriter,
-          keep: bool) -> tuple[list[Page], Literal["", "same records", "same paths"]]:
+def _plan(planner: Planner, todo: Todo, last: Made, made: Made, writer: SiteWriter, keep: bool) -> tuple[list[Page], Literal["", "same records", "same paths"]]:
     """The pages of the records and indexes to plan again; the others' files are kept as they are. Also whether
     the plan is the last one's updated: for the same records, and with the same pages. With `keep`, `made.files`
     holds the kept pages' files (the caller adds those of the pages returned)."""
-    planner = Planner(archive, graph, config)
     pages: list[Page] = []
-    made.ids = record_ids(archive)
+    made.ids = record_ids(planner.archive)
     with long_lived(cycles=False):  # pages, closures and their paths
         if todo.replan is not None and made.ids == last.ids and last.files is not None and keep:
             # the same records: the last plan, updated
             replan = [key for key in todo.replan if key in last.plan]
             made.files = dict(last.files)  # in C: an edit in a large archive keeps tens of thousands of files
-            for file in chain.from_iterable(last.plan[key][1] for key in replan):
+            for file in map(output_file, chain.from_iterable(last.plan[key] for key in replan)):
                 del made.files[file]
             writer.carry(made.files)
             made.plan, made.pages = dict(last.plan), last.pages
             same = True
             for key in replan:
-                planned = list(planner.pages(key))
+                planned = planner.pages(key)
                 pages += planned
                 made.plan[key] = _paths(planned)
-                made.pages += len(planned) - len(last.plan[key][0])
-                same = same and made.plan[key][0] == last.plan[key][0]
+                made.pages += len(planned) - len(last.plan[key])
+                same = same and made.plan[key] == last.plan[key]
             return pages, "same paths" if same else "same records"
         kept: list[str] = []
         for key in keys(made.ids):
             known = last.plan.get(key) if todo.replan is not None and key not in todo.replan else None
             if known is None:
-                planned = list(planner.pages(key))
+                planned = planner.pages(key)
                 pages += planned
                 known = _paths(planned)
             else:
-                kept += known[1]
+                kept += map(output_file, known)
             made.plan[key] = known
-            made.pages += len(known[0])
+            made.pages += len(known)
     writer.keep(*kept)
     if keep:
         made.files = {file: writer.outputs[file] for file in kept}
     return pages, ""
 
 
-def _paths(pages: list[Page]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    return tuple(p.path for p in pages), tuple(output_file(p.path) for p in pages)
+def _paths(pages: list[Page]) -> tuple[str, ...]:
+    return tuple(p.path for p in pages)
 
 
 class Ready(NamedTuple):
@@ -239,6 +238,7 @@ CHUNK = 250  # pages or feeds a worker makes before it reports the files it wrot
 class _Job:
     root: Path
     pages: list[Page]
+    planner: Planner  # their contexts
     feeds: list[Feed]  # made after the pages, in the same chunks
     last_feeds: dict[str, str]  # feed file -> digest of what it showed, as the last build made it
     keep: bool  # whether a later build of this process will compare with what this one made
@@ -261,7 +261,7 @@ class _Job:
                 if i < len(pages):
                     page = pages[i]
                     relative = output_file(page.path)
-                    context = page.context()
+                    context = self.planner.context(page)
                     data = self.env.get_template(page.template).render(
                         context, site=self.site, **page_vars(page.path, context.get("absolute_root")))
                 else:

@@ -18,7 +18,7 @@ from markupsafe import Markup
 from ..model import ENTITY_TYPES, STANCES, Appearance, Archive, Article, Claim, Document, Entity, Excerpt, Source
 from ..parse.body import unpack
 from ..resolve import article_order
-from .markdown import Links, fill
+from .markdown import ClaimTag, Links, fill
 from .urls import page_path
 
 T, U = TypeVar("T"), TypeVar("U")
@@ -118,10 +118,17 @@ class Graph:
                     links.resting_on.setdefault(appearance.source, []).append(appearance)
         return links
 
-    def body(self, doc: Document | None, page: str) -> Markup:
+    def body(self, doc: Document | None, page: str, tags: Sequence[ClaimTag] = ()) -> Markup:
+        """`tags`: of an article's body, its claims' (`claim_tags`)."""
         if doc is None:
             return Markup("")
-        return Markup(fill(unpack(doc.body), Links(self.archive, page, doc.claims)))
+        return Markup(fill(unpack(doc.body), Links(self.archive, page, tags)))
+
+    def claim_tags(self, article: Article) -> list[ClaimTag]:
+        """What the claim tags of an article's body show, in the order of its claims (its appearances are,
+        each made of the claim of the same index: the document's own claims are not kept for rendering)."""
+        entities = self.archive.entities
+        return [(x.claim, entities[x.by].name if x.by else None, x.stance) for x in article.appearances]
 
     def entity(self, eid: str | None) -> Entity | None:
         return self.archive.entities.get(eid) if eid else None
@@ -138,7 +145,7 @@ class Graph:
         i = bisect_left(a.articles, article_order(article), key=article_order)
         return {
             "article": article,
-            "body": self.body(article.doc, page),
+            "body": self.body(article.doc, page, self.claim_tags(article)),
             "publisher": self.entity(article.publisher),
             "wire": self.entity(article.wire),
             "authors": [a.entities[e] for e in article.authors],
