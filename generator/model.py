@@ -5,9 +5,10 @@ Parsed values keep references as written (resolution is a later stage); resolved
 from __future__ import annotations
 
 import hashlib
+from array import array
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
-from typing import Any, Literal
+from typing import Any, Iterator, Literal
 
 from .diagnostics import Loc
 from .pickling import by_fields
@@ -143,6 +144,49 @@ class Source:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class FirstMentions:
+    """The sentence of each entity's first mention in an article, as Excerpts on request: kept as one string of
+    the sentences and four numbers a mention, not as an Excerpt, a sentence and a dict entry each (100,000
+    articles hold 1.5 million, and a render worker's copy of each object a page touches is its own)."""
+
+    ids: tuple[str, ...]  # the entities, in the order of their first mentions
+    text: str  # the sentences, each once
+    offsets: array  # per entity: its sentence's start and end in `text`, then the mention's start and end in it
+
+    @classmethod
+    def of(cls, excerpts: dict[str, Excerpt]) -> FirstMentions:
+        if not excerpts:
+            return NO_MENTIONS
+        starts: dict[str, int] = {}
+        sentences: list[str] = []
+        offsets = array("I")
+        size = 0
+        for x in excerpts.values():
+            start = starts.get(x.sentence)
+            if start is None:
+                start = starts[x.sentence] = size
+                sentences.append(x.sentence)
+                size += len(x.sentence)
+            offsets.extend((start, start + len(x.sentence), x.start, x.end))
+        return cls(tuple(excerpts), "".join(sentences), offsets)
+
+    def get(self, eid: str) -> Excerpt | None:
+        try:
+            i = self.ids.index(eid) * 4  # a few dozen at most: searched in C
+        except ValueError:
+            return None
+        start, end, mark, mark_end = self.offsets[i : i + 4]
+        return Excerpt(self.text[start:end], mark, mark_end)
+
+    def items(self) -> Iterator[tuple[str, Excerpt]]:
+        for eid in self.ids:
+            yield eid, self.get(eid)  # type: ignore[misc]
+
+
+NO_MENTIONS = FirstMentions((), "", array("I"))
+
+
 @dataclass(slots=True)
 class Appearance:
     claim: str
@@ -189,7 +233,7 @@ class Article:
     claims: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     appearances: list[Appearance] = field(default_factory=list)
-    first_mentions: dict[str, Excerpt] = field(default_factory=dict)
+    first_mentions: FirstMentions = NO_MENTIONS
     mentions: list[str | None] = field(default_factory=list)  # the entity of each mention in the body, in order
     # the date as a moment, which feeds sort by and show (midnight UTC for a date alone, UTC for a time without
     # an offset); kept, not computed when read: every rebuild sorts the site's feed by it

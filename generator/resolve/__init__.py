@@ -16,7 +16,7 @@ from typing import Iterator
 from ..config import Config
 from ..diagnostics import Diagnostic, Loc, did_you_mean
 from ..ids import is_id, make_id, ref_key
-from ..model import Appearance, Archive, Article, Claim, Document, Entity, Field, Source
+from ..model import Appearance, Archive, Article, Claim, Document, Entity, Excerpt, Field, FirstMentions, Source
 
 SUMMARY_LENGTH = 280
 
@@ -250,13 +250,14 @@ class _Resolver:
         if "wire" in doc.fields:
             article.wire = self.entity(doc.get("wire"), doc.loc("wire"))
         article.authors = self.entity_list(doc.get("authors", []))
-        mentioned = set()
+        firsts: dict[str, Excerpt] = {}
         for mention in doc.mentions:
             eid = self.entity(mention.ref, mention.loc)
             article.mentions.append(eid)
             if eid:
-                mentioned.add(eid)
-                article.first_mentions.setdefault(eid, mention.excerpt)
+                firsts.setdefault(eid, mention.excerpt)
+        article.first_mentions = FirstMentions.of(firsts)
+        mentioned = set(firsts)
         sources = set(doc.get("sources", {}))
         for position, span in enumerate(doc.claims):
             if not is_id(span.claim):
