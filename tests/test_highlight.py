@@ -1,13 +1,16 @@
 """The source view's lexer: its rules as one regex, with plain text tried first (it is most of a file), make the
-same tokens as Pygments' RegexLexer makes of the rules in the order they are written."""
+same tokens as Pygments' RegexLexer makes of the rules in the order they are written; and its one-pass HTML is
+Pygments' own."""
 from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pygments import highlight
 from pygments.lexer import RegexLexer, bygroups
 from pygments.token import Generic, Keyword, Name, Punctuation, String, Text, _TokenType
 
-from generator.render.highlight import BODY, FRONT, FRONT_END, PLAIN_FIRST, AnnotatedMarkdownLexer, Rule
+from generator.render.highlight import (BODY, FRONT, FRONT_END, PLAIN_FIRST, AnnotatedMarkdownLexer, Rule, _formatter,
+                                        highlight_source)
 
 
 def _regex_rules(rules: list[Rule]) -> list:
@@ -37,3 +40,15 @@ def test_the_rules_still_apply():
     for expected in [(Name.Tag, "title"), (Generic.Heading, "# Head\n"), (Keyword, "{claim=c1}\n"), (Text, "Said "),
                      (Name.Entity, "Ann"), (String, "|A"), (Keyword, "{claim=c2}"), (Name.Label, "[^1]:")]:
         assert expected in tokens
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(PIECES, max_size=40).map("".join).map(lambda text: text.lstrip("\n")))
+def test_the_source_view_is_the_html_pygments_makes(text):
+    assert highlight_source(text) == highlight(text, AnnotatedMarkdownLexer(), _formatter("source"))
+
+
+def test_blank_lines_at_the_top_of_a_file_keep_their_numbers():
+    html = highlight_source("\n\nSaid [[Ann]].\n\n")
+    assert '<span class="linenos">3</span></a>Said <span class="p">[[</span>' in html
+    assert 'id="L-4"' not in html  # the blank lines at the end are not shown, as Pygments does
