@@ -29,7 +29,7 @@ from sys import intern
 from typing import Collection
 
 from .ids import ref_key
-from .model import Archive, Document
+from .model import Archive, Document, FirstMentions
 
 Key = str  # kind letter and id: "a:<slug>", "e:<id>", "c:<id>", "s:<id>"
 _FULL_SPREAD = {"a": "ecs", "c": "ecs", "e": "", "s": ""}
@@ -46,6 +46,11 @@ def _digest(value: object) -> bytes:
 
 
 _plain = attrgetter("sentence", "start", "end")  # an Excerpt, as a tuple
+
+
+def _firsts(firsts: FirstMentions) -> tuple[tuple[str, ...], str, bytes]:
+    """What the listing pages show of an article's first mentions, as they are kept (no Excerpt made)."""
+    return firsts.ids, firsts.text, firsts.offsets.tobytes()
 
 
 @dataclass
@@ -110,7 +115,7 @@ def _article(archive: Archive, slug: str) -> Record | None:
     full = (summary, a.doc.path, a.doc.digest, a.publisher, a.wire, a.entities, a.claims, a.sources, a.mentions,
             [(x.by, x.source) for x in a.appearances])
     counted = (when, a.entities)  # (the counts of claims come with the claims' own changes)
-    listed = (summary, counted, a.claims, a.sources, sorted((e, _plain(x)) for e, x in a.first_mentions.items()),
+    listed = (summary, counted, a.claims, a.sources, _firsts(a.first_mentions),
               [(x.text, x.stance, _plain(x.excerpt)) for x in a.appearances])
     return _digest(summary), _digest(full), (*("e:" + e for e in a.entities), *("c:" + c for c in a.claims),
                                              *("s:" + s for s in a.sources)), (_digest(listed), _digest(counted),

@@ -8,7 +8,7 @@ import hashlib
 from array import array
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
-from typing import Any, Iterator, Literal
+from typing import Any, Literal
 
 from .diagnostics import Loc
 from .pickling import by_fields
@@ -178,10 +178,6 @@ class FirstMentions:
             return None
         start, end, mark, mark_end = self.offsets[i : i + 4]
         return Excerpt(self.text[start:end], mark, mark_end)
-
-    def items(self) -> Iterator[tuple[str, Excerpt]]:
-        for eid in self.ids:
-            yield eid, self.get(eid)  # type: ignore[misc]
 
 
 NO_MENTIONS = FirstMentions((), "", array("I"))
