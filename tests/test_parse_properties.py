@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from generator import render_markdown
 from generator.model import STANCES, SourceFile
 from generator.parse import parse_file
+from generator.parse.annotations import _SENTENCE_END, Sentences
 
 PATH = "content/articles/a.md"
 FRONT = "---\ntitle: T\ndate: 2021-07-20\n---\n"
@@ -368,3 +369,30 @@ def test_the_plugins_rules_read_with_ours(monkeypatch):
     assert [(c.claim, c.by, c.stance) for c in doc.claims] == [
         ("mass-detention", "US Department of State", "reports"), ("camps", None, "asserts")]
     assert "{claim=m" in seen and "{claim=c" in seen
+
+
+# ---- an excerpt is the sentence around its range, found as a scan from the paragraph's start finds it ----
+
+def _scanned_excerpt(text: str, start: int, end: int) -> tuple[str, int, int]:
+    """The sentence by the regex itself: the end of the last sentence before `start`, then the first end after."""
+    begin = 0
+    for match in _SENTENCE_END.finditer(text, 0, start):
+        begin = match.end()
+    after = _SENTENCE_END.search(text, max(end, begin))
+    stop = after.end() if after else len(text)
+    while begin < start and text[begin].isspace():
+        begin += 1
+    return text[begin:stop].rstrip(), start - begin, end - begin
+
+
+PROSE = st.lists(st.sampled_from(["Said", " ", "  ", ".", "!", "?", '"', "'", "”", ")", "]", "\n", "\t", "x", "St.",
+                                  "e.g.", "…"]), max_size=30).map("".join)
+
+
+@SETTINGS
+@given(PROSE, st.data())
+def test_an_excerpt_is_the_sentence_around_its_range(text, data):
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    x = Sentences(text).excerpt(start, end, {})
+    assert (x.sentence, x.start, x.end) == _scanned_excerpt(text, start, end)

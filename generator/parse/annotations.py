@@ -6,7 +6,9 @@ editor learns about `[[Blinken` or `{claim=x` instead of seeing it published as 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
+from typing import Iterable
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
@@ -172,9 +174,12 @@ class _Inline:
         self.cursor = 0  # where the current token starts in inline.content, or a known offset before it
         self.pending_mentions: list[tuple[str, Loc, int, int]] = []
         self.pending_claims: list[tuple[dict[str, str], Loc, str, int, int, dict[str, Loc], Token]] = []
+        self.first_line: int | None = None  # the file line of the content's first line, once a position is asked
 
     def at(self, offset: int) -> Loc:
-        line, col = self.found.lines.inline_position(self.inline.content, self.inline.map[0], offset)
+        if self.first_line is None:
+            self.first_line = self.found.lines.first_content_line(self.inline.content, self.inline.map[0])
+        line, col = self.found.lines.inline_position(self.inline.content, self.first_line, offset)
         return self.found.loc(line, col)
 
     def add(self, text: str) -> None:
@@ -242,21 +247,24 @@ class _Inline:
         if _strip_ours(token):
             self.found.diagnostics.append(self.at(offset).error("entity= and claim= belong on a [bracketed span]"))
 
-    def attr_loc(self, token: Token, key: str) -> Loc:
+    def attr_locs(self, token: Token, keys: Iterable[str]) -> dict[str, Loc]:
+        """Where each of these keys is in the span's attributes (where the span starts, for one not there)."""
         start, end = token.meta.get("offset", 0), token.meta.get("end", 0)
         brace = self.inline.content.rfind("]{", start, end)
-        return self.at(attr_offsets(self.inline.content, brace if brace >= 0 else start, end).get(key, start))
+        offsets = attr_offsets(self.inline.content, brace if brace >= 0 else start, end)
+        return {key: self.at(offsets.get(key, start)) for key in keys}
 
     def open_span(self, token: Token) -> None:
         start = token.meta.get("offset", self.cursor)
-        for key in token.meta.pop("insecure_attrs", {}):
+        insecure = token.meta.pop("insecure_attrs", {})
+        for key, loc in self.attr_locs(token, insecure).items():
             suggestion = did_you_mean(key, OUR_KEYS) if any(k in token.attrs for k in OUR_KEYS) else ""
-            self.found.diagnostics.append(self.attr_loc(token, key).warning(f"attribute '{key}' is not allowed here and was dropped{suggestion}"))
+            self.found.diagnostics.append(loc.warning(f"attribute '{key}' is not allowed here and was dropped{suggestion}"))
         if "claim" in token.attrs or any(k in token.attrs for k in CLAIM_KEYS[1:]):
             attrs = _strip_ours(token)
             token.type = "claim_open"
             token.meta["claim"] = attrs
-            token.meta["locs"] = {k: self.attr_loc(token, k) for k in attrs}
+            token.meta["locs"] = self.attr_locs(token, attrs)
             token.meta["loc"] = self.at(start)
         elif "entity" in token.attrs:
             token.type = "entity_open"
@@ -288,18 +296,23 @@ class _Inline:
 
     def finish(self, text: str) -> None:
         found = self.found
+        if self.pending_mentions or self.pending_claims:
+            self.collect(Sentences(text))
+        if found.first_paragraph is None and self.paragraph and text.strip():
+            found.first_paragraph = " ".join(text.split())
+
+    def collect(self, sentences: Sentences) -> None:
+        found = self.found
         for ref, loc, start, end in self.pending_mentions:
-            found.mentions.append(MentionRef(ref, loc, excerpt(text, start, end, found.sentences)))
+            found.mentions.append(MentionRef(ref, loc, sentences.excerpt(start, end, found.sentences)))
         # spans are collected as they close, so an enclosing claim (the paragraph's, an outer span) comes
         # after those inside it; appearances are ordered by where they start, the outer one first
         ordered = sorted(self.pending_claims, key=lambda claim: (claim[3], -claim[4]))
         for attrs, loc, wording, start, end, locs, tag in ordered:
-            span = _claim_span(found, attrs, loc, locs, wording, excerpt(text, start, end, found.sentences))
+            span = _claim_span(found, attrs, loc, locs, wording, sentences.excerpt(start, end, found.sentences))
             if span:
                 tag.meta = {"index": len(found.claims)}
                 found.claims.append(span)
-        if found.first_paragraph is None and self.paragraph and text.strip():
-            found.first_paragraph = " ".join(text.split())
 
 
 def _claim_span(found: Collected, attrs: dict[str, str], loc: Loc, locs: dict[str, Loc],
@@ -324,15 +337,26 @@ def attr_offsets(text: str, start: int, end: int) -> dict[str, int]:
     return {m.group(1): m.start(1) for m in _ATTR_KEY.finditer(text, start, end) if m.group(1)}
 
 
-def excerpt(text: str, start: int, end: int, sentences: dict[str, str]) -> Excerpt:
-    """The sentence of `text` holding `text[start:end]`, with the range's offsets within it; the sentence is
-    the one in `sentences` when an excerpt before had it."""
-    begin = 0
-    for match in _SENTENCE_END.finditer(text, 0, max(start, 0)):
-        begin = match.end()
-    after = _SENTENCE_END.search(text, max(end, begin))
-    stop = after.end() if after else len(text)
-    while begin < start and text[begin].isspace():
-        begin += 1
-    sentence = text[begin:stop].rstrip()
-    return Excerpt(sentences.setdefault(sentence, sentence), start - begin, end - begin)
+class Sentences:
+    """A paragraph's sentence ends, found once for all the excerpts of its annotations."""
+
+    def __init__(self, text: str):
+        self.text = text
+        matches = list(_SENTENCE_END.finditer(text))
+        self.starts = [m.start() for m in matches]
+        self.ends = [m.end() for m in matches]
+
+    def excerpt(self, start: int, end: int, sentences: dict[str, str]) -> Excerpt:
+        """The sentence holding `text[start:end]`, with the range's offsets within it: from the end of the last
+        sentence that ends before the range (an end is followed by a space, so one at `start` is not before it)
+        to the end of the first one that starts at or after the range's end. The sentence is the one in
+        `sentences` when an excerpt before had it."""
+        text, ends = self.text, self.ends
+        before = bisect_left(ends, start) - 1
+        begin = ends[before] if before >= 0 else 0
+        after = bisect_left(self.starts, max(end, begin))
+        stop = ends[after] if after < len(ends) else len(text)
+        while begin < start and text[begin].isspace():
+            begin += 1
+        sentence = text[begin:stop].rstrip()
+        return Excerpt(sentences.setdefault(sentence, sentence), start - begin, end - begin)

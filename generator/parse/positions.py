@@ -12,17 +12,18 @@ class LineMap:
         self.lines = text.replace("\0", "\ufffd").split("\n")
 
     def inline_position(self, content: str, first_line: int, offset: int) -> tuple[int, int]:
-        """1-based (line, col) of `offset` in `content`, an inline token whose map starts at `first_line`."""
+        """1-based (line, col) of `offset` in `content`, an inline token whose first line is the file's line
+        `first_line` (0-based: `first_content_line`)."""
         line_index = content.count("\n", 0, offset)
         line_start = content.rfind("\n", 0, offset) + 1
         line_end = content.find("\n", offset)
         inline_line = content[line_start : None if line_end < 0 else line_end]
-        file_index = self._first_content_line(content, first_line) + line_index
+        file_index = first_line + line_index
         original = self.lines[file_index] if file_index < len(self.lines) else ""
         return file_index + 1, self._base(original, inline_line) + offset - line_start + 1
 
-    def _first_content_line(self, content: str, first_line: int) -> int:
-        """The file line of `content`'s first line. markdown-it-py trims block content with str.strip,
+    def first_content_line(self, content: str, first_line: int) -> int:
+        """The file line of `content`'s first line, for an inline token whose map starts at `first_line`. markdown-it-py trims block content with str.strip,
         which drops leading lines of Unicode spaces (a line of U+00A0 from a feed) that the token's map
         still counts."""
         head = content.split("\n", 1)[0].strip()
