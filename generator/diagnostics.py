@@ -5,7 +5,7 @@ import difflib
 from dataclasses import dataclass
 from typing import Iterable, Literal
 
-from .pickling import by_fields
+from .pickling import by_fields, parsed_value
 
 Severity = Literal["error", "warning"]
 
@@ -24,7 +24,7 @@ class Diagnostic:
 
 
 @by_fields
-@dataclass(frozen=True, slots=True)
+@parsed_value
 class Loc:
     """A position in a source file: 1-based line and column, path relative to the project root."""
 

@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timezone
 from typing import Any, Literal
 
 from .diagnostics import Loc
-from .pickling import by_fields
+from .pickling import by_fields, parsed_value
 
 Kind = Literal["article", "entity", "claim", "source"]
 STANCES = ("asserts", "reports", "supports", "disputes")
@@ -49,7 +49,7 @@ def content_digest(*parts: bytes) -> str:
 
 
 @by_fields
-@dataclass(frozen=True, slots=True)
+@parsed_value
 class Excerpt:
     """The sentence around an annotation, with the annotated range marked by offsets."""
 
@@ -59,7 +59,7 @@ class Excerpt:
 
 
 @by_fields(interned=("ref",))
-@dataclass(frozen=True, slots=True)
+@parsed_value
 class MentionRef:
     ref: str
     loc: Loc
@@ -67,7 +67,7 @@ class MentionRef:
 
 
 @by_fields(interned=("claim", "by", "source", "stance"))
-@dataclass(frozen=True, slots=True)
+@parsed_value
 class ClaimSpan:
     claim: str
     text: str
@@ -81,7 +81,7 @@ class ClaimSpan:
 
 
 @by_fields
-@dataclass(frozen=True, slots=True)
+@parsed_value
 class Field:
     """A front-matter value with the location of its value (or key, when the value is absent)."""
 
