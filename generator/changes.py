@@ -48,9 +48,9 @@ def _digest(value: object) -> bytes:
 _plain = attrgetter("sentence", "start", "end")  # an Excerpt, as a tuple
 
 
-def _firsts(firsts: FirstMentions) -> tuple[tuple[str, ...], str, bytes]:
-    """What the listing pages show of an article's first mentions, as they are kept (no Excerpt made)."""
-    return firsts.ids, firsts.text, firsts.offsets.tobytes()
+def _firsts(firsts: FirstMentions) -> tuple[tuple[str, ...], list[tuple[str, int, int]]]:
+    """What the listing pages show of an article's first mentions."""
+    return firsts.ids, [_plain(x) for x in firsts.excerpts]
 
 
 @dataclass
