@@ -5,10 +5,11 @@ from datetime import date, datetime
 from functools import lru_cache
 import uuid
 from pathlib import Path
-from types import CodeType
+from types import CodeType, FunctionType
 from typing import Any, Callable, Iterable, MutableMapping
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, Template, TemplateError, meta
+from jinja2.runtime import Context, Macro
 from markupsafe import Markup
 
 from ..escaping import fast_escape
@@ -67,6 +68,21 @@ class _Template(Template):
         return template
 
 
+class _Context(Context):
+    """Jinja's context, calling a plain function or a macro (`link`, `entity_link`: a dozen times a page)
+    directly: Jinja's own `call` first looks, twice, for whether it wants the context passed to it."""
+
+    def call(__self, __obj: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja's names
+        if type(__obj) not in (FunctionType, Macro) or hasattr(__obj, "jinja_pass_arg"):
+            return super().call(__obj, *args, **kwargs)
+        kwargs.pop("_loop_vars", None)  # what a call in a loop or a block passes, for a function that takes the context
+        kwargs.pop("_block_vars", None)
+        try:
+            return __obj(*args, **kwargs)
+        except StopIteration:  # as Jinja's own `call` does
+            return __self.environment.undefined("value was undefined because a callable raised a StopIteration exception")
+
+
 def make_env(root: Path) -> Environment:
     own = root / "templates"
     loaders = [FileSystemLoader(own)] if own.is_dir() else []
@@ -74,6 +90,7 @@ def make_env(root: Path) -> Environment:
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, extensions=[FragmentCache],
                       auto_reload=False)  # a changed template file gets a new environment (Builder.env_key)
     env.template_class = _Template
+    env.context_class = _Context
     env.filters.update(excerpt=excerpt_html, human_date=human_date)
     return env
 
