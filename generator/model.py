@@ -146,9 +146,9 @@ class Source:
 @dataclass(frozen=True, slots=True)
 class FirstMentions:
     """The sentence of each entity's first mention in an article: two tuples, not a dict (100,000 articles hold
-    1.5 million). The excerpts are the parse's own: sentences copied out of them (one string of an article's)
-    took less memory than they freed, but the holes they left in Python's arenas stayed the process's, and at
-    100,000 articles the build's peak grew by some 170 MiB."""
+    1.5 million). The excerpts are the parse's own: copying their sentences into one string an article freed
+    more than it took, but what it freed was between objects that stay, so it stayed the process's, and the
+    peak at 100,000 articles did not fall (bench/README.md)."""
 
     ids: tuple[str, ...]  # the entities, in the order of their first mentions
     excerpts: tuple[Excerpt, ...]
