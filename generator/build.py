@@ -32,6 +32,7 @@ from .model import Archive, Document, SourceFile, content_digest
 from .render.paginate import page_of
 from .render.theme import builtin_theme
 from .render.urls import output_file, page_path
+from .spill import Spill
 from .resolve import Resolution, resolve
 from .resolve.update import update
 from .workers import in_chunks
@@ -166,6 +167,12 @@ def _listing_pages(base: str, oldest_first: list[str] | tuple[str, ...], slugs: 
     return {page_of(base, -(-(len(oldest_first) - i) // per_page)) for i in where.values()}
 
 
+def _spilled(parsed: Parsed | None, spill: Spill | None) -> Parsed | None:
+    if spill is not None and parsed is not None and parsed[0] is not None:
+        parsed[0].body = spill.keep(parsed[0].body)
+    return parsed
+
+
 def _parse_files(root: Path, files: list[Found], workers: int) -> Iterator[list[tuple[str, bytes] | str]]:
     """Each file's digest and pickled parse (pickled once: to come back from a worker, and for the cache), or
     why it could not be read; by chunks as they are done, in forked workers when there are many."""
@@ -297,6 +304,8 @@ class Builder:
         by_path = {f.path: f for f in looked_at}
         unparsed = [path for path, digest in missing if (path, digest) not in cached]
         fresh: dict[str, tuple[str, Parsed] | str] = {}
+        # a single build's render worker is forked: bodies move out of the heap it would copy (`spill`)
+        spill = Spill() if not self.lives_on and self.workers > 1 else None
         paths = iter(unparsed)
         for chunk in _parse_files(self.root, [by_path[p] for p in unparsed], self.workers):
             for outcome, path in zip(chunk, paths):
@@ -304,14 +313,14 @@ class Builder:
                     fresh[path] = outcome
                     continue
                 digest, blob = outcome
-                fresh[path] = (digest, pickle.loads(blob))
+                fresh[path] = (digest, _spilled(pickle.loads(blob), spill))
                 if self.persist:
                     self.unsaved[(path, digest)] = blob
             if self.persist and self.autosave:  # into the cache as they come: all of them are gigabytes at 100k
                 self.cache.add_parsed(self.unsaved)
                 self.unsaved = {}
         for path, digest in missing:
-            result = cached.get((path, digest))
+            result = _spilled(cached.get((path, digest)), spill)
             if result is None:
                 outcome = fresh[path]
                 if isinstance(outcome, str):  # deleted since it was found, or not ours to read

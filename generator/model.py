@@ -99,7 +99,7 @@ class Document:
     path: str
     kind: Kind
     fields: dict[str, Field]
-    body: bytes
+    body: bytes | memoryview  # a view of shared memory in a build whose render worker is forked (`spill`)
     mentions: list[MentionRef] = field(default_factory=list)
     claims: list[ClaimSpan] = field(default_factory=list)
     first_paragraph: str = ""

@@ -13,6 +13,7 @@ import pytest
 
 from generator import build as build_module
 from generator import parse as parse_module
+from generator import spill as spill_module
 from generator import workers as workers_module
 from generator.build import Builder
 from generator.diagnostics import BuildFailed, Loc
@@ -60,6 +61,17 @@ def test_workers_render_the_same_site(everything_in_workers, tmp_path):
     one, two = build(SITES / "basic", tmp_path / "one", 1), build(SITES / "basic", tmp_path / "two", 2)
     assert one.ok and two.ok and one.pages == two.pages
     assert files(tmp_path / "one") == files(tmp_path / "two")
+    # the workers rendered them from bodies in shared memory, which they do not copy as they read them
+    assert {type(article.doc.body) for article in two.archive.articles} == {memoryview}
+    assert {type(article.doc.body) for article in one.archive.articles} == {bytes}
+
+
+def test_bodies_larger_than_a_segment_of_shared_memory_fill_several(monkeypatch):
+    monkeypatch.setattr(spill_module, "SEGMENT", 10)
+    spill = spill_module.Spill()
+    views = [spill.keep(data) for data in (b"abcdef", b"ghij", b"klm", b"a body of more than ten bytes", b"")]
+    assert [bytes(v) for v in views] == [b"abcdef", b"ghij", b"klm", b"a body of more than ten bytes", b""]
+    assert views[0].obj is views[1].obj is not views[2].obj is not views[3].obj
 
 
 def test_the_graphs_indexes_are_made_before_the_workers_fork(everything_in_workers, tmp_path, monkeypatch):

@@ -76,5 +76,5 @@ def pack(html: str) -> bytes:
     return zlib.compress(html.encode(), 1)
 
 
-def unpack(body: bytes) -> str:
+def unpack(body: bytes | memoryview) -> str:
     return zlib.decompress(body).decode()
