@@ -32,9 +32,9 @@ from .model import Archive, Document, SourceFile, content_digest
 from .render.paginate import page_of
 from .render.theme import builtin_theme
 from .render.urls import output_file, page_path
-from .spill import Spill
 from .resolve import Resolution, resolve
 from .resolve.update import update
+from .spill import Spill
 from .workers import in_chunks
 from .write import SiteWriter, check_output, site_id
 

@@ -23,9 +23,9 @@ class LineMap:
         return file_index + 1, self._base(original, inline_line) + offset - line_start + 1
 
     def first_content_line(self, content: str, first_line: int) -> int:
-        """The file line of `content`'s first line, for an inline token whose map starts at `first_line`. markdown-it-py trims block content with str.strip,
-        which drops leading lines of Unicode spaces (a line of U+00A0 from a feed) that the token's map
-        still counts."""
+        """The file line of `content`'s first line, for an inline token whose map starts at `first_line`.
+        markdown-it-py trims block content with str.strip, which drops leading lines of Unicode spaces (a line
+        of U+00A0 from a feed) that the token's map still counts."""
         head = content.split("\n", 1)[0].strip()
         while head and first_line + 1 < len(self.lines) and head not in self.lines[first_line]:
             first_line += 1

@@ -75,12 +75,14 @@ class _Context(Context):
     def call(__self, __obj: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja's names
         if type(__obj) not in (FunctionType, Macro) or hasattr(__obj, "jinja_pass_arg"):
             return super().call(__obj, *args, **kwargs)
-        kwargs.pop("_loop_vars", None)  # what a call in a loop or a block passes, for a function that takes the context
+        # what a call in a loop or a block passes along, for a function that takes the context
+        kwargs.pop("_loop_vars", None)
         kwargs.pop("_block_vars", None)
         try:
             return __obj(*args, **kwargs)
         except StopIteration:  # as Jinja's own `call` does
-            return __self.environment.undefined("value was undefined because a callable raised a StopIteration exception")
+            return __self.environment.undefined(
+                "value was undefined because a callable raised a StopIteration exception")
 
 
 def make_env(root: Path) -> Environment:

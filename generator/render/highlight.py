@@ -137,13 +137,16 @@ def highlight_code(code: str, language: str, _attrs: str = "") -> str:
     return f'<pre class="highlight"><code class="language-{escape(language)}">{body}</code></pre>\n'
 
 
+_SOURCE_SPANS: dict[_TokenType, str] = {}  # each token type's opening span in the source view, as they come
+
+
 def highlight_source(text: str) -> Markup:
     """An annotated file with numbered, linkable lines (`#L12`), front matter included: the HTML of Pygments'
     `_formatter("source")`, made here in one pass (every article has a source view, and Pygments' chain of
     generators, one per option, was a sixth of rendering it). Unlike Pygments, it keeps blank lines at the top
     of the file, so that each line keeps its number."""
     text = text.rstrip("\n") + "\n"
-    classes = _source_classes()
+    classes = _SOURCE_SPANS
     lines: list[str] = []
     line: list[str] = []
     open_class = ""  # the span the line has open: runs of one class are one span, as Pygments makes them
@@ -169,12 +172,6 @@ def highlight_source(text: str) -> Markup:
     numbered = "".join(f'<a id="L-{n}" name="L-{n}"></a><a href="#L-{n}"><span class="linenos">{n:>{width}}</span></a>'
                        f'{html}\n' for n, html in enumerate(lines, 1))
     return Markup(f'<div class="highlight source"><pre><span></span>{numbered}</pre></div>\n')
-
-
-@lru_cache(maxsize=None)
-def _source_classes() -> dict[_TokenType, str]:
-    """Each token type's opening span in the source view (filled as they come)."""
-    return {}
 
 
 def stylesheet() -> str:

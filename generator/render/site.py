@@ -161,13 +161,14 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
     return made.pages, made
 
 
-def _plan(planner: Planner, todo: Todo, last: Made, made: Made, writer: SiteWriter, keep: bool) -> tuple[list[Page], Literal["", "same records", "same paths"]]:
+def _plan(planner: Planner, todo: Todo, last: Made, made: Made, writer: SiteWriter, keep: bool
+          ) -> tuple[list[Page], Literal["", "same records", "same paths"]]:
     """The pages of the records and indexes to plan again; the others' files are kept as they are. Also whether
     the plan is the last one's updated: for the same records, and with the same pages. With `keep`, `made.files`
     holds the kept pages' files (the caller adds those of the pages returned)."""
     pages: list[Page] = []
     made.ids = record_ids(planner.archive)
-    with long_lived(cycles=False):  # pages, closures and their paths
+    with long_lived(cycles=False):  # pages and their paths
         if todo.replan is not None and made.ids == last.ids and last.files is not None and keep:
             # the same records: the last plan, updated
             replan = [key for key in todo.replan if key in last.plan]
