@@ -16,13 +16,11 @@ import pickle
 import secrets
 import time
 from dataclasses import dataclass, field, replace
-from functools import cache
 from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Collection, Iterator
 
-from . import __version__
-from .cache import Cache, CacheUse, Parsed
+from .cache import Cache, CacheUse, Parsed, generator_digest
 from .changes import Snapshot, Stale, snapshot, stale
 from .config import CONFIG_FILE, Config, load_config
 from .diagnostics import BuildFailed, Diagnostic, Loc, UsageError, has_errors, promote_warnings
@@ -116,13 +114,6 @@ class SourceChanged(BuildFailed):
 
 class NotAnArchive(UsageError):
     """Usage error: the folder has no archive.toml."""
-
-
-@cache  # a running process keeps the code it started with
-def _code_digest() -> str:
-    """The generator's own source: a new version may render any page differently."""
-    package = Path(__file__).parent
-    return content_digest(b"".join(p.read_bytes() for p in sorted(package.rglob("*.py"))) + __version__.encode())
 
 
 def _theme_stamps(root: Path) -> dict[str, tuple[int, int]]:
@@ -383,7 +374,7 @@ class Builder:
         clock = Clock()
         if not (self.root / CONFIG_FILE).is_file():
             raise NotAnArchive(f"no {CONFIG_FILE} in {self.root}: run inside an archive, or give its folder with -C DIR")
-        settings = content_digest(repr(((self.root / CONFIG_FILE).read_bytes(), _code_digest(), self.strict,
+        settings = content_digest(repr(((self.root / CONFIG_FILE).read_bytes(), generator_digest(), self.strict,
                                          str(self.out))).encode())
         theme = _theme_stamps(self.root)
         state = self.state if self.state and self.state.settings == settings else None

@@ -1,25 +1,34 @@
 """The build cache in `.archive-cache/`: parsed documents by file digest, and what the last build made.
 
 One SQLite file, so that a build interrupted at any moment leaves it consistent. The cache only ever saves
-work: when it is missing, unreadable or from another version of the generator, the build starts from
-nothing, and nothing it holds is ever the only copy of anything.
+work: when it is missing, unreadable or written by other code of the generator (another version, or the same
+one edited: a parse, even a file's digest, may come out otherwise), the build starts from nothing, and nothing
+it holds is ever the only copy of anything.
 """
 from __future__ import annotations
 
 import json
 import pickle
 import sqlite3
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
+from . import __version__
 from .diagnostics import Diagnostic
-from .model import Document
+from .model import Document, content_digest
 
 FOLDER = ".archive-cache"
-FORMAT = 5  # bump when what is pickled here changes shape (5: bodies compressed)
 
 Parsed = tuple[Document | None, list[Diagnostic]]
 CacheUse = Literal["on", "read", "off"]
+
+
+@cache  # a running process keeps the code it started with
+def generator_digest() -> str:
+    """The generator's own source: another version may parse and render any file differently."""
+    package = Path(__file__).parent
+    return content_digest(b"".join(p.read_bytes() for p in sorted(package.rglob("*.py"))) + __version__.encode())
 
 
 class Cache:
@@ -41,9 +50,9 @@ class Cache:
             self.db.execute("CREATE TABLE IF NOT EXISTS parsed (path TEXT, digest TEXT, data BLOB,"
                             " PRIMARY KEY (path, digest))")
             self.db.execute("CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, data BLOB)")
-            if self.get("format") != FORMAT:
+            if self.get("generator") != generator_digest():
                 self.db.executescript("DELETE FROM parsed; DELETE FROM state;")
-                self.put("format", FORMAT)
+                self.put("generator", generator_digest())
         except (OSError, sqlite3.Error, pickle.UnpicklingError):
             self.db = None  # a read-only or broken cache only costs time
 

@@ -12,10 +12,10 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import Iterator
 
 from .diagnostics import UsageError
-from .model import content_digest, content_hash
+from .model import content_digest, content_hash, hex_digest
 
 BUNDLE = "pagefind"  # the search index: search.py has Pagefind write it, nothing else touches it
 MARKER = ".archive-site"  # marks a folder as ours, so that replacing it can lose nothing an editor wrote
@@ -40,6 +40,12 @@ def site_id(out: Path) -> str | None:
         return (out / MARKER).read_text().rsplit("build ", 1)[1].strip()
     except (OSError, IndexError):
         return None
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    written = os.write(fd, data)
+    while written < len(data):  # a write may take part of the bytes (a signal, a full disk's last blocks)
+        written += os.write(fd, data[written:])
 
 
 class SiteWriter:
@@ -74,19 +80,26 @@ class SiteWriter:
         digest = content_digest(*parts)
         changed = not self._kept(relative, digest)
         if changed:
-            with self._open(relative) as f:
-                f.writelines(parts)
+            target, fd = self._open(relative)
+            try:
+                for part in parts:
+                    _write_all(fd, part)
+            finally:
+                os.close(fd)
         return digest, changed
 
     def _stream(self, relative: str, parts: Iterator[bytes]) -> tuple[str, bool]:
         h = content_hash()
-        with self._open(relative) as f:
+        target, fd = self._open(relative)
+        try:
             for part in parts:
                 h.update(part)
-                f.write(part)
-        digest = h.hexdigest()
+                _write_all(fd, part)
+        finally:
+            os.close(fd)
+        digest = hex_digest(h)
         if self._kept(relative, digest):
-            os.unlink(f.name)
+            os.unlink(target)
             return digest, False
         return digest, True
 
@@ -95,9 +108,10 @@ class SiteWriter:
         return (self.previous is not None and self.previous.get(relative) == digest
                 and (self.out / relative).is_file())
 
-    def _open(self, relative: str) -> BinaryIO:
-        # plain strings and one mkdir call for a folder whose parent is there (most pages have a folder of their
-        # own): per file of a cold build of tens of thousands, pathlib's objects cost more than writing it
+    def _open(self, relative: str) -> tuple[str, int]:
+        """The new file's path and descriptor. Plain strings, one mkdir call for a folder whose parent is there
+        (most pages have a folder of their own) and a descriptor rather than a file object: per file of a cold
+        build of tens of thousands, pathlib's objects and io's buffers cost more than writing it."""
         target = f"{self.dir}/{relative}"
         folder = target.rpartition("/")[0]
         try:
@@ -106,7 +120,7 @@ class SiteWriter:
             pass
         except FileNotFoundError:
             os.makedirs(folder, exist_ok=True)
-        return open(target, "wb")
+        return target, os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
 
     def record(self, relative: str, digest: str, changed: bool) -> None:
         """Account for a file written (by this process or by a worker of the render stage)."""
