@@ -132,21 +132,47 @@ def newest_first(articles: list[Article]) -> list[Article]:
     return sorted(articles, key=attrgetter("moment"), reverse=True)[:FEED_LENGTH]
 
 
-def atom(archive: Archive, config: Config, newest: list[Article], path: str, title: str) -> bytes:
-    """An Atom feed of these articles (`newest_first` chose them); its dates come from the articles, so rebuilds
-    are identical."""
-    base = xml_text(config.base_url)
-    feed = FeedGenerator()
-    feed.id(base + path if base else f"urn:archive:{path}")
-    feed.title(xml_text(title))
-    feed.link(href=base + path, rel="self")
-    feed.link(href=base or "./", rel="alternate")
-    feed.language(xml_text(config.language))
-    feed.updated(newest[0].moment if newest else datetime(1970, 1, 1, tzinfo=timezone.utc))
-    for article in reversed(newest):
-        entry = feed.add_entry()
-        url = base + page_path("article", article.slug)
-        entry.id(url if base else f"urn:archive:article:{article.slug}")
+ENTRIES_KEPT = 10_000  # entries a process keeps for the feeds it makes next: about 9 MB
+
+
+class AtomFeeds:
+    """Atom feeds of articles (`newest_first` chose them), each feed and each article's entry written by
+    feedgen; its dates come from the articles, so rebuilds are identical. An article is in a dozen feeds (the
+    site's and those of the entities it names), and feedgen's building of elements is most of a feed's time:
+    each entry is written once, in a feed of its own, and its text put into every feed that shows it. The
+    latest ENTRIES_KEPT are kept."""
+
+    _END = b"</feed>\n"
+
+    def __init__(self, archive: Archive, config: Config):
+        self.archive = archive
+        self.base = xml_text(config.base_url)
+        self.language = xml_text(config.language)
+        self.entries: dict[str, bytes] = {}  # article slug -> its entry, indented as in a feed
+
+    def feed(self, newest: list[Article], path: str, title: str) -> bytes:
+        base = self.base
+        feed = FeedGenerator()
+        feed.id(base + path if base else f"urn:archive:{path}")
+        feed.title(xml_text(title))
+        feed.link(href=base + path, rel="self")
+        feed.link(href=base or "./", rel="alternate")
+        feed.language(self.language)
+        feed.updated(newest[0].moment if newest else datetime(1970, 1, 1, tzinfo=timezone.utc))
+        head = feed.atom_str(pretty=True)
+        assert head.endswith(self._END)
+        return b"".join((head[:-len(self._END)], *map(self._entry, newest), self._END))
+
+    def _entry(self, article: Article) -> bytes:
+        kept = self.entries.get(article.slug)
+        if kept is not None:
+            return kept
+        alone = FeedGenerator()  # a feed of one entry, for feedgen to write the entry as any feed holds it
+        alone.id("urn:archive:entry")
+        alone.title("entry")
+        entry = alone.add_entry()
+        url = self.base + page_path("article", article.slug)
+        entry.id(url if self.base else f"urn:archive:article:{article.slug}")
         entry.title(xml_text(article.title))
         entry.link(href=url)
         entry.updated(article.moment)
@@ -154,8 +180,13 @@ def atom(archive: Archive, config: Config, newest: list[Article], path: str, tit
         if article.summary:
             entry.summary(xml_text(article.summary))
         for author in article.authors:
-            entry.author(name=xml_text(archive.entities[author].name))
-    return feed.atom_str(pretty=True)
+            entry.author(name=xml_text(self.archive.entities[author].name))
+        text = alone.atom_str(pretty=True)
+        made = text[text.index(b"  <entry>"):-len(self._END)]
+        if len(self.entries) >= ENTRIES_KEPT:
+            del self.entries[next(iter(self.entries))]  # the oldest
+        self.entries[article.slug] = made
+        return made
 
 
 def sitemap(paths: list[str], config: Config) -> bytes:

@@ -17,7 +17,7 @@ from ..memory import long_lived
 from ..model import Archive, Article, content_digest
 from ..workers import shared_chunks
 from ..write import SiteWriter
-from .data import Lines, archive_json, atom, newest_first, sitemap
+from .data import AtomFeeds, Lines, archive_json, newest_first, sitemap
 from .env import page_vars
 from .highlight import stylesheet
 from .pages import Page, Planner, RecordIds, keys, record_ids
@@ -249,6 +249,10 @@ class _Job:
     site: dict[str, str]
     writer: SiteWriter
     leading: tuple[int, Callable[[str, str], None]] | None  # (n, written): the first n pages also go to `written`
+    atom: AtomFeeds = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.atom = AtomFeeds(self.archive, self.config)
 
     def render(self, indexes: list[int]) -> tuple[list[tuple[str, str, bool]], list[tuple[str, str, bool]],
                                                    Diagnostic | None]:
@@ -275,7 +279,7 @@ class _Job:
                         shown.append((relative, digest, same))
                         if same:
                             continue
-                    data = atom(self.archive, self.config, newest, relative, feed.title)
+                    data = self.atom.feed(newest, relative, feed.title)
                 written.append((relative, *self.writer.store(relative, data)))
                 if self.leading is not None and i < self.leading[0]:
                     self.leading[1](relative, data)  # type: ignore[arg-type]  # (a page: text)
