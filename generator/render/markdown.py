@@ -4,8 +4,8 @@ resolved to and a claim's tag with its claimant, stance and statement.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Sequence
+from dataclasses import dataclass, field
+from typing import Mapping
 
 from ..escaping import fast_escape
 from ..ids import make_id, ref_key
@@ -25,7 +25,8 @@ class Links:
 
     archive: Archive | None
     page: str
-    tags: Sequence[ClaimTag] = ()  # the body's claims, by the index its claim tags hold
+    # the body's claims by the index its claim tags hold (a claim that resolution refused has none)
+    tags: Mapping[int, ClaimTag] = field(default_factory=dict)
 
     def entity(self, ref: str) -> tuple[str, str, str]:
         """(url, name, type) of the entity a reference names."""
@@ -46,7 +47,10 @@ def _mention_open(links: Links, ref: str) -> str:
 
 def _claim_tag(links: Links, index: int) -> str:
     """The visible marker after a claim: claimant and stance, linking to the claim's page."""
-    claim, claimant, stance = links.tags[index]
+    tag = links.tags.get(index)
+    if tag is None:
+        return ""
+    claim, claimant, stance = tag
     statement = claim
     if links.archive is not None and claim in links.archive.claims:
         statement = links.archive.claims[claim].statement
@@ -69,5 +73,6 @@ def render_markdown(text: str) -> str:
     found = Collected("<markdown>", LineMap(text))
     tokens = body_renderer().parse(text, {"annotations": found})
     alone = Links(None, "")
-    tags = [(span.claim, alone.entity(span.by)[1] if span.by else None, span.stance) for span in found.claims]
+    tags = {i: (span.claim, alone.entity(span.by)[1] if span.by else None, span.stance)
+            for i, span in enumerate(found.claims)}
     return fill(prerender(tokens, found.claims), Links(None, "", tags))

@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import chain, groupby
-from typing import Callable, NamedTuple, Sequence, TypeVar, overload
+from typing import Callable, Mapping, NamedTuple, Sequence, TypeVar, overload
 
 from markupsafe import Markup
 
@@ -118,17 +118,17 @@ class Graph:
                     links.resting_on.setdefault(appearance.source, []).append(appearance)
         return links
 
-    def body(self, doc: Document | None, page: str, tags: Sequence[ClaimTag] = ()) -> Markup:
+    def body(self, doc: Document | None, page: str, tags: Mapping[int, ClaimTag] | None = None) -> Markup:
         """`tags`: of an article's body, its claims' (`claim_tags`)."""
         if doc is None:
             return Markup("")
-        return Markup(fill(unpack(doc.body), Links(self.archive, page, tags)))
+        return Markup(fill(unpack(doc.body), Links(self.archive, page, tags or {})))
 
-    def claim_tags(self, article: Article) -> list[ClaimTag]:
-        """What the claim tags of an article's body show, in the order of its claims (its appearances are,
-        each made of the claim of the same index: the document's own claims are not kept for rendering)."""
+    def claim_tags(self, article: Article) -> dict[int, ClaimTag]:
+        """What the claim tags of an article's body show, by the index of the claim in the body (the position
+        of its appearance: the document's own claims are not kept for rendering)."""
         entities = self.archive.entities
-        return [(x.claim, entities[x.by].name if x.by else None, x.stance) for x in article.appearances]
+        return {x.position: (x.claim, entities[x.by].name if x.by else None, x.stance) for x in article.appearances}
 
     def entity(self, eid: str | None) -> Entity | None:
         return self.archive.entities.get(eid) if eid else None
