@@ -25,6 +25,7 @@ from .changes import Snapshot, Stale, snapshot, stale
 from .config import CONFIG_FILE, Config, load_config
 from .diagnostics import BuildFailed, Diagnostic, Loc, UsageError, has_errors, promote_warnings
 from .load import Found, find, read, refind
+from .lock import build_lock
 from .memory import long_lived
 from .model import Archive, Document, SourceFile, content_digest
 from .render.paginate import page_of
@@ -360,14 +361,16 @@ class Builder:
               recheck: bool = False) -> BuildResult:
         """Build the site; with `keep_search` (and no `search`), the previous site's search index is kept.
         `changed`: the paths (relative to the root) changed since the last build, when a watcher tells; the
-        content folders are then not walked again. `recheck`: go through every stage even if nothing changed."""
-        try:
-            return self._build(search, keep_search, changed, recheck)
-        except SourceChanged:  # saved again while it was built: once more, reading what changed
+        content folders are then not walked again. `recheck`: go through every stage even if nothing changed.
+        Another build of the archive (another process's) first ends (`build_lock`)."""
+        with build_lock(self.root, "archive serve" if self.lives_on else "archive build"):
             try:
-                return self._build(search, keep_search, None, recheck)
-            except SourceChanged as failed:
-                return BuildResult(failed.diagnostics)
+                return self._build(search, keep_search, changed, recheck)
+            except SourceChanged:  # saved again while it was built: once more, reading what changed
+                try:
+                    return self._build(search, keep_search, None, recheck)
+                except SourceChanged as failed:
+                    return BuildResult(failed.diagnostics)
 
     def _build(self, search: bool, keep_search: bool, changed: Collection[str] | None, recheck: bool
                ) -> BuildResult:

@@ -31,6 +31,15 @@ def generator_digest() -> str:
     return content_digest(b"".join(p.read_bytes() for p in sorted(package.rglob("*.py"))) + __version__.encode())
 
 
+def cache_folder(root: Path) -> Path:
+    """The archive's folder for the generator's own files, made if missing (raises OSError if it cannot be)."""
+    folder = root / FOLDER
+    if not (folder / ".gitignore").is_file():
+        folder.mkdir(exist_ok=True)
+        (folder / ".gitignore").write_text("*\n")  # none of it belongs in the archive's repository
+    return folder
+
+
 class Cache:
     def __init__(self, root: Path, use: CacheUse = "on"):
         self.db: sqlite3.Connection | None = None
@@ -39,8 +48,7 @@ class Cache:
             return
         try:
             if use == "on":
-                folder.mkdir(exist_ok=True)
-                (folder / ".gitignore").write_text("*\n")
+                cache_folder(root)
             elif not folder.is_dir():
                 return
             self.db = sqlite3.connect(folder / "cache.sqlite", isolation_level=None, check_same_thread=False)

@@ -435,3 +435,24 @@ def test_a_damaged_cache_only_costs_time(make_archive, run) -> None:
     assert (result.code, result.err) == (0, "")
     pages = lambda files: {f: b for f, b in files.items() if not f.startswith(("pagefind/", MARKER))}  # noqa: E731
     assert pages(files_of(root / "site")) == pages(before)
+
+
+# ---- one build at a time ---------------------------------------------------------------------
+
+
+def test_a_build_waits_for_another_build_of_the_archive_and_says_so(make_archive) -> None:
+    from generator.lock import build_lock
+    root = make_archive(CLEAN, CONFIG)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    with build_lock(root, "archive serve"):
+        waiting = subprocess.Popen([sys.executable, "-m", "generator", "build", "-C", str(root), "--no-search"],
+                                   env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            assert waiting.stderr.readline() == ("archive: waiting for another build of this archive to finish"
+                                                 f" (archive serve, pid {os.getpid()})\n")
+            assert waiting.poll() is None and not (root / "site").exists()
+        except BaseException:
+            waiting.kill()
+            raise
+    assert waiting.wait(timeout=120) == 0
+    assert (root / "site" / "articles" / "a" / "index.html").is_file()

@@ -21,7 +21,9 @@ from urllib.parse import urlparse
 from ..build import Builder, BuildResult, cores
 from ..config import CONFIG_FILE, load_config
 from ..diagnostics import Loc, UsageError
+from ..lock import build_lock
 from ..search import SearchCancelled, SearchFailed, index_site, install_bundle, next_bundle
+from ..write import site_id
 from .server import PreviewServer
 from .watcher import Watcher
 
@@ -37,8 +39,10 @@ class _Indexer:
     """Re-indexes the site in a background thread; a rebuild interrupts it (the index would be out of date, and
     the editor waits for the rebuild, not for the index), and it starts again after the next quiet moment."""
 
-    def __init__(self, site: Path, language: str, part_pages: int, lock: threading.Lock, builds: list[int]):
-        self.site, self.language, self.part_pages, self.lock, self.builds = site, language, part_pages, lock, builds
+    def __init__(self, root: Path, site: Path, language: str, part_pages: int, lock: threading.Lock,
+                 builds: list[int]):
+        self.root, self.site, self.language, self.part_pages = root, site, language, part_pages
+        self.lock, self.builds = lock, builds
         self.wanted = threading.Event()
         self.interrupt = threading.Event()
         self.stopping = threading.Event()
@@ -55,10 +59,13 @@ class _Indexer:
                 self.wanted.clear()
                 time.sleep(QUIET_BEFORE_INDEXING)
             build_number = self.builds[0]
-            fresh = next_bundle(self.site)
             self.interrupt.clear()
             try:
-                index_site(self.site, self.language, self.part_pages, fresh, self.interrupt)
+                # (an `archive build` of the archive would index into the same folder)
+                with build_lock(self.root, "archive serve"):
+                    indexed = site_id(self.site)
+                    fresh = next_bundle(self.site)
+                    index_site(self.site, self.language, self.part_pages, fresh, self.interrupt)
             except SearchCancelled:
                 self.wanted.set()  # again, once the rebuilds are over (a failed one does not ask)
                 continue
@@ -66,8 +73,10 @@ class _Indexer:
                 if not self.stopping.is_set():
                     print(f"archive: warning: {failed}", file=sys.stderr)
                 continue
-            with self.lock:
-                if build_number == self.builds[0] and self.site.is_dir():
+            # in the order the rebuilds take them; and only into the site indexed: not one that another
+            # process's build has put in its place meanwhile
+            with self.lock, build_lock(self.root, "archive serve"):
+                if build_number == self.builds[0] and site_id(self.site) == indexed and fresh.is_dir():
                     install_bundle(self.site, fresh)
             shutil.rmtree(fresh, ignore_errors=True)
 
@@ -104,7 +113,7 @@ def serve(root: Path, out: Path | None, host: str, port: int, *, strict: bool = 
     if not result.ok:
         server.show_errors(lines)
     lock, builds = threading.Lock(), [0]
-    indexer = _Indexer(site, config.language, config.search_part_pages, lock, builds)
+    indexer = _Indexer(root, site, config.language, config.search_part_pages, lock, builds)
     watcher = Watcher(root, poll=poll)
     stop = threading.Event()
     server.start()
