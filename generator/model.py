@@ -99,7 +99,7 @@ class Field:
 @dataclass(slots=True)
 class Document:
     """One parsed file: front matter fields, the annotations found in the body, and the body as HTML with holes
-    where resolution decides what to show (`render.markdown.fill`), compressed (`parse.body.pack`). Its text
+    where resolution decides what to show (`render.markdown.fill`), packed (`parse.body.pack`). Its text
     is not kept: the one page that shows it, the annotated source view, reads the file again."""
 
     path: str

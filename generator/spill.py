@@ -1,4 +1,4 @@
-"""Compressed bodies kept outside Python's heap, in shared memory, for a build whose render worker is forked.
+"""Packed bodies kept outside Python's heap, in shared memory, for a build whose render worker is forked.
 
 Reading an object in CPython writes its reference count, so a forked worker ends up with its own copy of every
 page of the heap that it or its parent reads: bodies on the heap were held twice. The pages of a shared mapping

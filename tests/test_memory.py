@@ -1,14 +1,20 @@
 """What `generator.memory` assumes of a build: parsing and resolving make no cyclic garbage, so that
 `archive build` need not look for any (`Builder.lives_on`), and looking would cost 0.4 s at 10,000 articles.
-And what keeps the parses that one process holds small."""
+And what keeps the parses that one process holds small: shared strings, and in a large archive compressed
+bodies."""
 from __future__ import annotations
 
 import gc
 import pickle
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from generator import build as build_module
 from generator.build import Builder
 from generator.model import SourceFile
 from generator.parse import parse_file
+from generator.parse.body import pack, unpack
 from tests.conftest import REPO
 from tests.update_expected import SITES
 
@@ -52,3 +58,20 @@ def test_parses_share_their_repeated_strings():
     assert one.claims[0].stance is two.claims[0].stance and one.kind is two.kind
     sentences = {id(x.excerpt.sentence) for x in [*one.mentions, *one.claims]}
     assert len(one.mentions) == 2 and len(sentences) == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(), st.booleans())
+def test_a_packed_body_unpacks_to_itself(html, compress):
+    packed = pack(html, compress)
+    assert unpack(packed) == html == unpack(memoryview(bytearray(packed)))  # (as `spill` keeps it too)
+
+
+def test_bodies_are_kept_compressed_from_a_size_of_archive(monkeypatch):
+    def first_byte_of_bodies() -> set[int]:
+        builder = Builder(SITES / "basic", cache="off")
+        archive = builder.check()[1]
+        return {article.doc.body[0] for article in archive.articles}
+    assert first_byte_of_bodies() == {ord("=")}
+    monkeypatch.setattr(build_module, "COMPRESS_FROM", 1)
+    assert first_byte_of_bodies() == {ord("z")}

@@ -34,7 +34,8 @@ def _normalise(text: str) -> str:
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
-def parse_file(file: SourceFile) -> tuple[Document | None, list[Diagnostic]]:
+def parse_file(file: SourceFile, compress: bool = True) -> tuple[Document | None, list[Diagnostic]]:
+    """`compress`: whether the body is kept compressed (`body.pack`)."""
     text, diagnostics = decode(file)
     if text is None:
         return None, diagnostics
@@ -52,7 +53,7 @@ def parse_file(file: SourceFile) -> tuple[Document | None, list[Diagnostic]]:
     fields = check_fields(raw, SCHEMAS[file.kind], start, diagnostics)
     diagnostics += found.diagnostics + _note_problems(found)
     # claims count only in articles: in a record's body they get no claim tag
-    body = pack(prerender(tokens[1:], found.claims if file.kind == "article" else ()))
+    body = pack(prerender(tokens[1:], found.claims if file.kind == "article" else ()), compress)
     doc = Document(path=file.path, kind=file.kind, fields=fields, body=body, mentions=found.mentions,
                    claims=found.claims, first_paragraph=found.first_paragraph or "", digest=file.digest)
     return doc, diagnostics
