@@ -64,7 +64,7 @@ def refind(root: Path, found: list[Found], changed: Collection[str]) -> tuple[li
         kind = FOLDERS.get(parts[1]) if len(parts) > 2 else None
         if kind is None or not parts[-1].endswith(".md") or any(_ignored(part) for part in parts):
             return None
-        i = bisect_left(found, parts, key=_order)
+        i = bisect_left(found, parts, key=lambda f: path_order(f.path))
         known = i < len(found) and found[i].path == rel
         try:
             stat = os.stat(root / rel)
@@ -84,13 +84,13 @@ def refind(root: Path, found: list[Found], changed: Collection[str]) -> tuple[li
     return _in_order([*(f for f in found if f.path not in again), *edited]), None
 
 
-def _order(f: Found) -> list[str]:
-    return f.path.split("/")
+def path_order(path: str) -> list[str]:
+    """As paths sort: folder by folder."""
+    return path.split("/")
 
 
 def _in_order(files: Iterable[Found]) -> list[Found]:
-    """As paths sort: folder by folder."""
-    return sorted(files, key=_order)
+    return sorted(files, key=lambda f: path_order(f.path))
 
 
 def read(root: Path, found: Found) -> SourceFile:

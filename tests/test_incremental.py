@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from generator import build as build_module
 from generator.build import Builder
 from generator.load import find, refind
 from generator.changes import _digest
@@ -285,6 +286,29 @@ def test_a_preview_started_on_an_unchanged_site(tmp_path: Path) -> None:
     model.articles["story-3"]["words"][0] = "changed"
     changed |= write(model, tmp_path)
     assert builder.build(search=False, changed=changed).ok
+    Builder(tmp_path, tmp_path / "clean", cache="off").build(search=False)
+    assert site_files(tmp_path / "site") == site_files(tmp_path / "clean")
+
+
+def test_a_new_process_applies_an_edit_to_the_last_builds_resolution(tmp_path: Path, monkeypatch) -> None:
+    """`archive build` after an article edit: the last build's resolution is made again from the cached parses,
+    the edit applied to it (`resolve.update`), and only what it touched is taken into the snapshot again."""
+    model = initial(random.Random(3))
+    for article in model.articles.values():
+        article["mentions"] = ["Entity 1"]  # no implicit entity: the edit is applied to the last resolution
+    write(model, tmp_path)
+    for path in (tmp_path / "content").rglob("*.md"):  # old enough to be trusted by their time
+        os.utime(path, (1_600_000_000, 1_600_000_000))
+    assert Builder(tmp_path).build(search=False).ok
+    model.articles["story-2"]["words"][0] = "changed"
+    write(model, tmp_path)
+    taken = []
+    whole = build_module.snapshot
+    monkeypatch.setattr(build_module, "snapshot", lambda archive, last, touched: taken.append(touched) or
+                        whole(archive, last, touched))
+    assert Builder(tmp_path).build(search=False).ok
+    [touched] = taken
+    assert touched is not None and "a:story-2" in touched and len(touched) < 5
     Builder(tmp_path, tmp_path / "clean", cache="off").build(search=False)
     assert site_files(tmp_path / "site") == site_files(tmp_path / "clean")
 
