@@ -425,7 +425,9 @@ class Builder:
         if state and not self._load_graph(state):
             state = None
         if state and not self.parsed:
+            clock.lap("load")
             self._resume(state, files[0])
+            clock.lap("resume")  # (the last build's parses and resolution, when taken up again)
         from .render.env import make_env, template_digests
         from .render.site import Ready, Todo, render_site
         from .render.views import Graph
