@@ -257,8 +257,8 @@ class Builder:
         """In a new process, after a few files changed: the last build's resolution, made again from the parses
         that build made (the cache keeps them), so that the edit is applied to it as `serve` applies one
         (`resolve.update`) and the snapshot is taken again only of the records it touched (taking all of it
-        and comparing is a third of an edit's build at 10,000 articles). Not when many files changed, or a
-        parse is missing: then the edit would need a whole resolution anyway."""
+        and comparing was a fifth of an edit's build at 10,000 articles). Not when many files changed (such an
+        edit is likely to need a whole resolution anyway), nor when a parse of the last build is not cached."""
         gone = state.stamps.keys() - {f.path for f in found}
         changed = len(gone) + sum(not _trusted(state.stamps.get(f.path), f) for f in found)
         if not 0 < changed <= RESUME_UP_TO:
@@ -269,7 +269,8 @@ class Builder:
             if len(cached) != len(keys):
                 return
             self.parsed = {path: (digest, cached[(path, digest)]) for path, digest in keys}
-            docs = [doc for doc in (self.parsed[p][1][0] for p in sorted(self.parsed, key=path_order)) if doc]
+            docs = [doc for doc in (self.parsed[path][1][0] for path in sorted(self.parsed, key=path_order))
+                    if doc is not None]
             self.resolution = resolve(docs, load_config(self.root)[0])
         self.parse_problems = {path: parse[1] for path, (_, parse) in self.parsed.items() if parse[1]}
         self.resolution.touched = set()  # (nothing since `state.snapshot`)
