@@ -64,7 +64,7 @@ def refind(root: Path, found: list[Found], changed: Collection[str]) -> tuple[li
         kind = FOLDERS.get(parts[1]) if len(parts) > 2 else None
         if kind is None or not parts[-1].endswith(".md") or any(_ignored(part) for part in parts):
             return None
-        i = bisect_left(found, parts, key=lambda f: path_order(f.path))
+        i = bisect_left(found, parts, key=_found_order)
         known = i < len(found) and found[i].path == rel
         try:
             stat = os.stat(root / rel)
@@ -89,8 +89,12 @@ def path_order(path: str) -> list[str]:
     return path.split("/")
 
 
+def _found_order(f: Found) -> list[str]:
+    return path_order(f.path)
+
+
 def _in_order(files: Iterable[Found]) -> list[Found]:
-    return sorted(files, key=lambda f: path_order(f.path))
+    return sorted(files, key=_found_order)
 
 
 def read(root: Path, found: Found) -> SourceFile:

@@ -8,11 +8,12 @@ that is also what removes a file put into `site/` by hand (`archive build --no-c
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from .diagnostics import UsageError
 from .model import content_digest, content_hash, hex_digest
@@ -80,23 +81,12 @@ class SiteWriter:
         digest = content_digest(*parts)
         changed = not self._kept(relative, digest)
         if changed:
-            target, fd = self._open(relative)
-            try:
-                for part in parts:
-                    _write_all(fd, part)
-            finally:
-                os.close(fd)
+            self._write_file(relative, parts)
         return digest, changed
 
     def _stream(self, relative: str, parts: Iterator[bytes]) -> tuple[str, bool]:
         h = content_hash()
-        target, fd = self._open(relative)
-        try:
-            for part in parts:
-                h.update(part)
-                _write_all(fd, part)
-        finally:
-            os.close(fd)
+        target = self._write_file(relative, parts, h)
         digest = hex_digest(h)
         if self._kept(relative, digest):
             os.unlink(target)
@@ -108,10 +98,11 @@ class SiteWriter:
         return (self.previous is not None and self.previous.get(relative) == digest
                 and (self.out / relative).is_file())
 
-    def _open(self, relative: str) -> tuple[str, int]:
-        """The new file's path and descriptor. Plain strings, one mkdir call for a folder whose parent is there
-        (most pages have a folder of their own) and a descriptor rather than a file object: per file of a cold
-        build of tens of thousands, pathlib's objects and io's buffers cost more than writing it."""
+    def _write_file(self, relative: str, parts: Iterable[bytes], h: hashlib._Hash | None = None) -> str:
+        """Write the parts as they come (into `h` too, if given) to a new file of the staging folder; returns its
+        path. Plain strings, one mkdir call for a folder whose parent is there (most pages have a folder of their
+        own) and a descriptor rather than a file object: per file of a cold build of tens of thousands,
+        pathlib's objects and io's buffers cost more than writing it."""
         target = f"{self.dir}/{relative}"
         folder = target.rpartition("/")[0]
         try:
@@ -120,7 +111,15 @@ class SiteWriter:
             pass
         except FileNotFoundError:
             os.makedirs(folder, exist_ok=True)
-        return target, os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        try:
+            for part in parts:
+                if h is not None:
+                    h.update(part)
+                _write_all(fd, part)
+        finally:
+            os.close(fd)
+        return target
 
     def record(self, relative: str, digest: str, changed: bool) -> None:
         """Account for a file written (by this process or by a worker of the render stage)."""

@@ -9,7 +9,7 @@ from pygments import highlight
 from pygments.lexer import RegexLexer, bygroups
 from pygments.token import Generic, Keyword, Name, Punctuation, String, Text, _TokenType
 
-from generator.render.highlight import (BODY, FRONT, FRONT_END, PLAIN, AnnotatedMarkdownLexer, Rule, _formatter,
+from generator.render.highlight import (BODY, FRONT, FRONT_END, PLAIN_FIRST, AnnotatedMarkdownLexer, Rule, _formatter,
                                         highlight_source)
 
 
@@ -19,7 +19,7 @@ def _regex_rules(rules: list[Rule]) -> list:
 
 class InOrder(RegexLexer):
     """Pygments' own lexing of the same rules, without the plain-text rules put first."""
-    tokens = {"root": [(r"\A---\n", Punctuation, "front"), *_regex_rules([r for r in BODY if r not in PLAIN])],
+    tokens = {"root": [(r"\A---\n", Punctuation, "front"), *_regex_rules([r for r in BODY if r not in PLAIN_FIRST])],
               "front": [(*FRONT_END, "#pop"), *_regex_rules(FRONT)]}
 
 

@@ -18,10 +18,11 @@ Rule = tuple[str, _TokenType | tuple[_TokenType, ...]]
 
 
 # Our file format's rules as Pygments' RegexLexer would take them: at each position, the first rule that matches
-# makes the token (a tuple: one token for each group). Plain text comes first because it is most of a file: these
-# match nothing that the rules after them would make another token of.
-PLAIN: list[Rule] = [(r"(?!^(?:~{3}|#{1,6}[ \t]|[ \t]*\{))[^\[\]{`\n]+", Text), (r"\n", Text)]
-MARKUP: list[Rule] = [
+# makes the token (a tuple: one token for each group). Plain text comes first because it is most of a file:
+# these match nothing that the rules after them would make another token of.
+PLAIN_FIRST: list[Rule] = [(r"(?!^(?:~{3}|#{1,6}[ \t]|[ \t]*\{))[^\[\]{`\n]+", Text), (r"\n", Text)]
+BODY: list[Rule] = [
+    *PLAIN_FIRST,
     (r"^(?P<fence>`{3,}|~{3,})[^\n]*\n(?:.*\n)*?(?P=fence)[ \t]*$\n?", String.Backtick),
     (r"^#{1,6}[ \t][^\n]*\n", Generic.Heading),
     (r"^[ \t]*\{[^{}\n]*\}[ \t]*\n", Keyword),
@@ -30,8 +31,9 @@ MARKUP: list[Rule] = [
     (r"(\])(\{[^{}\n]*\})", (Punctuation, Keyword)),
     (r"\[\^[^\]\s]+\]", Name.Label),
     (r"`[^`\n]+`", String.Backtick),
+    (r"[^\[\]{`\n]+", Text),
+    (r"[\s\S]", Text),
 ]
-BODY: list[Rule] = [*PLAIN, *MARKUP, (r"[^\[\]{`\n]+", Text), (r"[\s\S]", Text)]
 # YAML as front matter writes it (Pygments' YAML lexer makes a token of every word of a quoted string), up to
 # the line that closes it
 FRONT_END = (r"^---\n", Punctuation)
