@@ -16,8 +16,10 @@ import pytest
 
 from generator import __version__
 from generator.cache import FOLDER as CACHE
+from generator.lock import build_lock
 from generator.write import MARKER
 from tests.conftest import REPO, write_archive
+from tests.serving import command_env
 
 CONFIG = 'title = "Test archive"\n'
 HEAD = "---\ntitle: T\ndate: 2021-07-20\n---\n"
@@ -38,8 +40,7 @@ def files_of(folder: Path) -> dict[str, bytes]:
 
 def python_m(*argv: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """`python -m generator ...` in a real process, importing this checkout."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
-    return subprocess.run([sys.executable, "-m", "generator", *map(str, argv)], cwd=cwd or REPO, env=env,
+    return subprocess.run([sys.executable, "-m", "generator", *map(str, argv)], cwd=cwd or REPO, env=command_env(),
                           capture_output=True, text=True, timeout=120)
 
 
@@ -441,12 +442,10 @@ def test_a_damaged_cache_only_costs_time(make_archive, run) -> None:
 
 
 def test_a_build_waits_for_another_build_of_the_archive_and_says_so(make_archive) -> None:
-    from generator.lock import build_lock
     root = make_archive(CLEAN, CONFIG)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
     with build_lock(root, "archive serve"):
         waiting = subprocess.Popen([sys.executable, "-m", "generator", "build", "-C", str(root), "--no-search"],
-                                   env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                   env=command_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             assert waiting.stderr.readline() == ("archive: waiting for another build of this archive to finish"
                                                  f" (archive serve, pid {os.getpid()})\n")
