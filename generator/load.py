@@ -28,27 +28,55 @@ def _ignored(name: str) -> bool:
 
 
 def find(root: Path) -> tuple[list[Found], list[Diagnostic]]:
-    content = root / "content"
+    """The content files, in `path_order`."""
     files: list[Found] = []
     problems: list[Diagnostic] = []
-    if not content.is_dir():
+    try:
+        fd = os.open(root / "content", os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
         return files, [Loc("content").error("no content/ folder: put articles in content/articles/")]
-    for folder, subfolders, names in os.walk(content):  # os.walk: a third of the time of Path.rglob
-        subfolders[:] = sorted(name for name in subfolders if not _ignored(name))
-        parts = Path(folder).relative_to(root).parts
-        kind = FOLDERS.get(parts[1]) if len(parts) > 1 else None
-        for name in sorted(n for n in names if n.endswith(".md") and not _ignored(n)):
-            path = os.path.join(folder, name)
-            rel = "/".join((*parts, name))
-            if kind is None:
-                problems.append(Loc(rel).warning("not in content/articles/, entities/, claims/ or sources/: ignored"))
+    try:
+        _walk(fd, "content/", None, files, problems)
+    finally:
+        os.close(fd)
+    return files, problems
+
+
+def _walk(fd: int, prefix: str, kind: Kind | None, files: list[Found], problems: list[Diagnostic]) -> None:
+    """One folder's files and, recursively, its folders', in name order (so the whole list is in `path_order`),
+    each looked at relative to its folder's descriptor (a third faster at 17,000 files than by whole paths)."""
+    with os.scandir(fd) as scan:
+        entries = sorted(scan, key=_name)
+    for entry in entries:
+        name = entry.name
+        if _ignored(name):
+            continue
+        if entry.is_dir():
+            if entry.is_symlink():  # (as os.walk: a linked folder inside content/ is not followed)
                 continue
             try:
-                stat = os.stat(path)
+                inner = os.open(name, os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+            except OSError:
+                continue
+            try:
+                _walk(inner, f"{prefix}{name}/", FOLDERS.get(name) if kind is None and prefix == "content/" else kind,
+                      files, problems)
+            finally:
+                os.close(inner)
+        elif name.endswith(".md"):
+            if kind is None:
+                problems.append(Loc(prefix + name).warning(
+                    "not in content/articles/, entities/, claims/ or sources/: ignored"))
+                continue
+            try:
+                stat = entry.stat()
             except OSError:  # a dangling link
                 continue
-            files.append(Found(rel, kind, (stat.st_size, stat.st_mtime_ns)))
-    return _in_order(files), problems
+            files.append(Found(prefix + name, kind, (stat.st_size, stat.st_mtime_ns)))
+
+
+def _name(entry: os.DirEntry) -> str:
+    return entry.name
 
 
 def refind(root: Path, found: list[Found], changed: Collection[str]) -> tuple[list[Found], list[Found] | None] | None:
