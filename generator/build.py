@@ -15,7 +15,7 @@ import os
 import pickle
 import secrets
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Collection, Iterator
@@ -33,6 +33,7 @@ from .render.theme import builtin_theme
 from .render.urls import output_file, page_path
 from .resolve import Resolution, resolve
 from .resolve.update import update
+from .result import BuildResult
 from .spill import Spill
 from .workers import in_chunks
 from .write import SiteWriter, check_output, site_id
@@ -62,23 +63,6 @@ EVERY_BUILD = {"home", "index:articles", "index:entities", "index:claims", "inde
 PAGE_TEMPLATES = ("home.html", "articles.html", "article.html", "article_source.html", "entities.html",
                   "entity.html", "claims.html", "claim.html", "sources.html", "source.html", "search.html",
                   "404.html")
-
-
-@dataclass
-class BuildResult:
-    diagnostics: list[Diagnostic]
-    # resolved; a builder that does not live on (`Builder.lives_on`) has dropped its articles' parsed mentions and
-    # front matter (`Builder._release_parses`)
-    archive: Archive | None = None
-    pages: int = 0
-    out: Path | None = None
-    timings: dict[str, float] = field(default_factory=dict)
-    counts: dict[str, int] = field(default_factory=dict)  # articles, entities, claims, sources
-    written: int = 0  # files written or deleted: 0 when nothing changed
-
-    @property
-    def ok(self) -> bool:
-        return not has_errors(self.diagnostics)
 
 
 @dataclass

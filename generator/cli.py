@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 from . import __version__
-from .build import build, check
 from .diagnostics import Diagnostic, UsageError
 
 OK, CONTENT_ERROR, USAGE_ERROR = 0, 1, 2
@@ -67,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         if args.command == "check":
+            from .build import check
             _, archive, diagnostics = check(root, strict=args.strict)
             _report(diagnostics)
             if archive is None:
@@ -80,7 +80,13 @@ def main(argv: list[str] | None = None) -> int:
             from .serve import serve  # its server, watcher and search client: for this command only
             return serve(root, out, args.host, args.port, strict=args.strict, poll=args.poll,
                          open_browser=args.open, search=args.search)
-        result = build(root, out=out, strict=args.strict, search=args.search, cache=args.cache)
+        result = None
+        if args.cache == "on":  # a running `archive serve` of the archive builds it in a fraction of the time
+            from .handoff import ask_serve
+            result = ask_serve(root, out, strict=args.strict, search=args.search)
+        if result is None:
+            from .build import build  # (its imports are most of what a build with nothing to do takes)
+            result = build(root, out=out, strict=args.strict, search=args.search, cache=args.cache)
     except UsageError as exc:
         print(f"archive: error: {exc}", file=sys.stderr)
         return USAGE_ERROR

@@ -19,8 +19,10 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from ..build import Builder, BuildResult, cores
+from ..cache import generator_digest
 from ..config import CONFIG_FILE, load_config
 from ..diagnostics import Loc, UsageError
+from ..handoff import Listener, Request
 from ..lock import build_lock
 from ..search import SearchCancelled, SearchFailed, index_site, install_bundle, next_bundle
 from ..write import site_id
@@ -116,6 +118,43 @@ def serve(root: Path, out: Path | None, host: str, port: int, *, strict: bool = 
     indexer = _Indexer(root, site, config.language, config.search_part_pages, lock, builds)
     watcher = Watcher(root, poll=poll)
     stop = threading.Event()
+
+    def rebuild(*, asked: bool = False, walk: bool = False, searched: bool = False
+                ) -> tuple[set[Path], BuildResult] | None:
+        """One rebuild at a time, of the changes the watcher saw (with `walk`: of whatever changed, looked for);
+        None once stopping, or when nothing changed and no process `asked` for a build."""
+        indexer.interrupt.set()
+        with lock:
+            changes = watcher.take()  # (in the lock: changes taken are built before another build starts)
+            if stop.is_set() or not (changes or asked):
+                return None
+            builds[0] += 1
+            return changes, _rebuild(builder, None if walk else {path.as_posix() for path in changes}, searched)
+
+    def publish(result: BuildResult, done: str, *, css_only: bool = False, index: bool = True) -> None:
+        lines = _report(result)
+        if not result.ok:
+            server.show_errors(lines)
+            return
+        server.reload(css_only=css_only)
+        if index:
+            indexer.wanted.set()
+        print(f"{done}: {_summary(result)}", flush=True)
+
+    def handed(wanted: Request) -> BuildResult | None:
+        """The build an `archive build` of this archive asks for (`handoff`), if it is the one serve makes."""
+        if (wanted["out"] != str(site.resolve()) or wanted["strict"] != strict or (wanted["search"] and not search)
+                or wanted["generator"] != generator_digest()):
+            return None
+        # the watcher has seen every change the asking process may have made just before (else: look for them)
+        done = rebuild(asked=True, walk=not watcher.sync(), searched=wanted["search"])
+        if done is None:
+            return None
+        publish(done[1], f"built for archive build (pid {wanted['pid']})", index=not wanted["search"])
+        return done[1]
+
+    listener = Listener(root, handed)
+    listener.start()
     server.start()
     watcher.start()
     if search:
@@ -127,18 +166,12 @@ def serve(root: Path, out: Path | None, host: str, port: int, *, strict: bool = 
         signal.signal(signal.SIGTERM, _interrupt)
     try:
         while not stop.is_set():
-            changes = watcher.wait(stop)
-            indexer.interrupt.set()
-            with lock:
-                builds[0] += 1
-                result = _rebuild(builder, {path.as_posix() for path in changes})
-            lines = _report(result)
-            if not result.ok:
-                server.show_errors(lines)
-                continue
-            server.reload(css_only=all(path.suffix == ".css" for path in changes))
-            indexer.wanted.set()
-            print(f"rebuilt after {len(changes)} change{'s' * (len(changes) != 1)}: {_summary(result)}", flush=True)
+            watcher.wait(stop)
+            done = rebuild()
+            if done is not None:  # (else a build asked for took the changes)
+                changes, result = done
+                publish(result, f"rebuilt after {len(changes)} change{'s' * (len(changes) != 1)}",
+                        css_only=all(path.suffix == ".css" for path in changes))
     except KeyboardInterrupt:
         print("\nstopping", flush=True)
     finally:
@@ -146,10 +179,12 @@ def serve(root: Path, out: Path | None, host: str, port: int, *, strict: bool = 
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
         stop.set()
+        listener.stop()
         watcher.stop()
         server.stop()
         indexer.stop()
-        builder.save()
+        with lock:  # after the build one asked for (`handed`), if one runs
+            builder.save()
         builder.cache.close()
     return 0
 
@@ -170,11 +205,12 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _rebuild(builder: Builder, changes: set[str]) -> BuildResult:
+def _rebuild(builder: Builder, changes: set[str] | None, search: bool) -> BuildResult:
     """A rebuild that cannot take the preview down: what the user can cause is reported as usual, and a bug
-    of ours is reported with its traceback (to send us) while the last good site stays up."""
+    of ours is reported with its traceback (to send us) while the last good site stays up. Without `search`,
+    the last search index stays (the indexer refreshes it once the editor pauses)."""
     try:
-        return builder.build(search=False, keep_search=True, changed=changes)
+        return builder.build(search=search, keep_search=not search, changed=changes)
     except UsageError as exc:
         return BuildResult([Loc(CONFIG_FILE).error(str(exc))])
     except Exception as exc:  # noqa: BLE001 - see above

@@ -4,9 +4,12 @@ watchdog callbacks only record paths; `wait` debounces (editors save in several 
 """
 from __future__ import annotations
 
+import contextlib
+import itertools
 import logging
 import os
 import threading
+import time
 from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
@@ -18,6 +21,9 @@ from ..config import CONFIG_FILE
 
 QUIET = 0.05  # seconds without events that end a burst (an editor's save takes a few milliseconds)
 WATCHED = ("content", "templates")
+COOKIE = ".archive-sync-"  # files that `sync` makes
+SYNC_TIMEOUT = 2.0  # seconds: a polling watcher looks every half second
+_cookies = itertools.count()
 
 
 def _ignored(name: str) -> bool:
@@ -46,6 +52,7 @@ class Watcher:
         self.changes: set[Path] = set()
         self.lock = threading.Lock()
         self.wake = threading.Event()
+        self.cookies: dict[str, threading.Event] = {}  # `sync`'s, until seen
         self.recorder = _Recorder(self)
         self.watches: dict[str, ObservedWatch] = {}
         self.observer.schedule(self.recorder, str(self.root), recursive=False)  # archive.toml, new folders
@@ -73,6 +80,12 @@ class Watcher:
         except ValueError:
             return
         parts = relative.parts
+        if parts and parts[-1].startswith(COOKIE):
+            with self.lock:
+                seen = self.cookies.get(parts[-1])
+            if seen is not None:
+                seen.set()
+            return
         if not parts or _ignored(parts[-1]):
             return
         if len(parts) == 1 and parts[0] in WATCHED and (self.root / parts[0]).is_dir():
@@ -91,17 +104,44 @@ class Watcher:
         self.observer.stop()
         self.observer.join(timeout=5)
 
-    def wait(self, stop: threading.Event, quiet: float = QUIET) -> set[Path]:
-        """The paths (relative to the root) changed in the next burst; empty once `stop` is set."""
+    def wait(self, stop: threading.Event, quiet: float = QUIET) -> None:
+        """Until a burst of changes has ended (`take` them), or `stop` is set."""
         while not stop.is_set():
             if not self.wake.wait(0.2):
                 continue
             while True:  # a burst ends after `quiet` seconds without events
                 self.wake.clear()
                 if not self.wake.wait(quiet) or stop.is_set():
-                    break
+                    return
+
+    def take(self) -> set[Path]:
+        """The paths (relative to the root) changed since the last `take`."""
+        with self.lock:
+            changes, self.changes = self.changes, set()
+        return changes
+
+    def sync(self, timeout: float = SYNC_TIMEOUT) -> bool:
+        """Until every change made before this call is recorded, as Watchman does it: a cookie file made in each
+        watched folder, whose event comes after those of the changes before it. False when one could not be
+        made or was not seen in time: the changes recorded may then be incomplete."""
+        names = {folder: f"{COOKIE}{os.getpid()}-{next(_cookies)}" for folder in ["", *self.watches]}
+        seen = {name: threading.Event() for name in names.values()}
+        with self.lock:
+            self.cookies.update(seen)
+        made: list[Path] = []
+        try:
+            for folder, name in names.items():
+                path = self.root / folder / name
+                path.touch(exist_ok=False)
+                made.append(path)
+            deadline = time.monotonic() + timeout
+            return all(event.wait(max(0.0, deadline - time.monotonic())) for event in seen.values())
+        except OSError:  # a folder we may not write to
+            return False
+        finally:
+            for path in made:
+                with contextlib.suppress(OSError):
+                    path.unlink()
             with self.lock:
-                changes, self.changes = self.changes, set()
-            if changes:
-                return changes
-        return set()
+                for name in seen:
+                    del self.cookies[name]
