@@ -15,7 +15,9 @@ measures, per edit:
 - save -> reload event: until the `reload` event arrives on `/__archive/events`;
 
 then as many edits (`--record-edits`) of entity, source and claim records (a word at the start of the record's
-text; save -> its page written), plus a no-change `archive build` of the same archive (after the server stopped and saved its cache), and the
+text; save -> its page written), then edits (`--build-edits`) each followed at once by `archive build --no-search`
+of the archive, which hands the build to the running serve (generator/handoff.py): save -> that process has
+exited, the article's page checked to have the word then, plus a no-change `archive build` of the same archive (after the server stopped and saved its cache), and the
 memory (VmHWM, peak resident set) of the serve process. Medians are printed and written to
 bench/results/serve-<date>.json with the machine.
 """
@@ -91,6 +93,7 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=10_000)
     parser.add_argument("--edits", type=int, default=9)
     parser.add_argument("--record-edits", type=int, default=5, help="edits of each kind of record")
+    parser.add_argument("--build-edits", type=int, default=9, help="edits each followed by `archive build`")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--no-search", dest="search", action="store_false",
                         help="serve and build with --no-search")
@@ -129,17 +132,21 @@ def main() -> None:
         return written, reloaded
 
     articles = sorted((root / "content" / "articles").rglob("*.md"))
-    written, reloaded = [], []
-    for k in range(args.edits):
+
+    def place(k: int, later: bool) -> tuple[Path, int, Path]:
+        """The k-th article edited: its file, where the word goes (opening or `later` paragraph), its page."""
         article = articles[(k * 997) % len(articles)]
         text = article.read_text()
         at = text.index("\n---\n") + 5
-        if k % 2:  # a later paragraph that starts with a word (not a source note's definition, say)
-            later = [m.end() for m in re.finditer(r"\n\n(?=[A-Za-z])", text[at:])]
-            at += later[1] if len(later) > 1 else later[0] if later else 0
+        if later:  # a later paragraph that starts with a word (not a source note's definition, say)
+            starts = [m.end() for m in re.finditer(r"\n\n(?=[A-Za-z])", text[at:])]
+            at += starts[1] if len(starts) > 1 else starts[0] if starts else 0
         slug = (re.search(r"^slug: *(\S+)$", text, re.MULTILINE) or [None, article.stem])[1]
-        w, r = measure(article, at, root / "site" / "articles" / slug / "index.html",
-                       f"edit {k + 1} ({'later' if k % 2 else 'opening'} paragraph)")
+        return article, at, root / "site" / "articles" / slug / "index.html"
+
+    written, reloaded = [], []
+    for k in range(args.edits):
+        w, r = measure(*place(k, bool(k % 2)), f"edit {k + 1} ({'later' if k % 2 else 'opening'} paragraph)")
         written.append(w)
         reloaded.append(r)
     records: dict[str, list[float]] = {}
@@ -150,6 +157,18 @@ def main() -> None:
             at = record.read_text().index("\n---\n") + 5
             page = root / "site" / folder / record.stem / "index.html"
             records.setdefault(folder, []).append(measure(record, at, page, f"{folder} record {k + 1}")[0])
+    handed = []  # last: the reload events these builds send would be taken for those of `measure`
+    for k in range(args.build_edits):
+        article, at, page = place(args.edits + k, later=True)
+        text, word = article.read_text(), f"built{time.time_ns()}"
+        t0 = time.perf_counter()
+        save(article, text[:at] + word + " " + text[at:])
+        subprocess.run([*ARCHIVE, "build", "-C", str(root), "--no-search"], cwd=REPO, check=True,
+                       stdout=subprocess.DEVNULL)
+        handed.append(time.perf_counter() - t0)
+        assert word.encode() in page.read_bytes(), "archive build returned before the page was written"
+        print(f"edit then archive build {k + 1}: {handed[-1] * 1000:.0f} ms", flush=True)
+        time.sleep(1.0)
     rss = peak_rss_mib(server.pid)
     # SIGTERM, which serve takes as Ctrl-C: a benchmark started in the background by a shell (`cmd &`) passes on
     # SIGINT ignored, and Python then leaves it ignored
@@ -173,6 +192,8 @@ def main() -> None:
         "record_save_to_pages_written_ms": {folder: {"median": round(statistics.median(times) * 1000),
                                                      "all": [round(x * 1000) for x in times]}
                                             for folder, times in records.items()},
+        "save_then_archive_build_ms": {"median": round(statistics.median(handed) * 1000),
+                                       "all": [round(x * 1000) for x in handed]} if handed else None,
         "serve_peak_rss_mib": round(rss),
         "no_change_build_s": round(no_change, 2),
     }
