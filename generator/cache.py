@@ -10,25 +10,19 @@ from __future__ import annotations
 import json
 import pickle
 import sqlite3
-from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from . import __version__
 from .diagnostics import Diagnostic
-from .model import Document, content_digest
+from .digest import generator_digest
+
+if TYPE_CHECKING:  # (a command that only asks `archive serve` to build imports this module, and little else)
+    from .model import Document
 
 FOLDER = ".archive-cache"
 
-Parsed = tuple[Document | None, list[Diagnostic]]
+Parsed = tuple["Document | None", list[Diagnostic]]
 CacheUse = Literal["on", "read", "off"]
-
-
-@cache  # a running process keeps the code it started with
-def generator_digest() -> str:
-    """The generator's own source: another version may parse and render any file differently."""
-    package = Path(__file__).parent
-    return content_digest(b"".join(p.read_bytes() for p in sorted(package.rglob("*.py"))) + __version__.encode())
 
 
 def cache_folder(root: Path) -> Path:

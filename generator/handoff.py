@@ -19,7 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .cache import FOLDER, generator_digest
+from .cache import FOLDER
+from .digest import generator_digest
 from .result import BuildResult
 
 SOCKET = "serve.sock"

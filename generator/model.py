@@ -4,12 +4,12 @@ Parsed values keep references as written (resolution is a later stage); resolved
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from typing import Any, Literal
 
 from .diagnostics import Loc
+from .digest import content_digest
 from .pickling import by_fields, parsed_value
 
 Kind = Literal["article", "entity", "claim", "source"]
@@ -28,26 +28,6 @@ class SourceFile:
     def __post_init__(self) -> None:
         if not self.digest:
             object.__setattr__(self, "digest", content_digest(self.data))
-
-
-def content_hash() -> hashlib._Hash:
-    """What `content_digest` is made from (`hex_digest`), for bytes that come a part at a time. SHA-256: with
-    the SHA extensions of today's x86 and ARM processors, twice as fast as BLAKE2b on pages (8 against 15
-    microseconds for 14 kB), and a build digests every file it reads and writes."""
-    return hashlib.sha256()
-
-
-def hex_digest(h: hashlib._Hash) -> str:
-    return h.hexdigest()[:32]  # 128 bits, as many as a cache key or a file's identity needs
-
-
-def content_digest(*parts: bytes) -> str:
-    """The identity of some bytes (given whole or in parts), for caches and for telling what changed between
-    builds."""
-    h = content_hash()
-    for part in parts:
-        h.update(part)
-    return hex_digest(h)
 
 
 # ---- parse stage ------------------------------------------------------------------------------

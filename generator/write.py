@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from .diagnostics import UsageError
-from .model import content_digest, content_hash, hex_digest
+from .digest import content_digest, content_hash, hex_digest
 
 BUNDLE = "pagefind"  # the search index: search.py has Pagefind write it, nothing else touches it
 MARKER = ".archive-site"  # marks a folder as ours, so that replacing it can lose nothing an editor wrote

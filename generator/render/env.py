@@ -13,7 +13,8 @@ from jinja2.runtime import Context, Macro
 from markupsafe import Markup
 
 from ..escaping import fast_escape
-from ..model import Excerpt, calendar_day, content_digest
+from ..digest import content_digest
+from ..model import Excerpt, calendar_day
 from .fragments import FragmentCache
 from .theme import builtin_theme
 from .urls import page_path, relative

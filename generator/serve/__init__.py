@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from ..build import Builder, BuildResult, cores
-from ..cache import generator_digest
+from ..digest import generator_digest
 from ..config import CONFIG_FILE, load_config
 from ..diagnostics import Loc, UsageError
 from ..handoff import Listener, Request
