@@ -25,7 +25,8 @@ from .result import BuildResult
 
 SOCKET = "serve.sock"
 
-Request = dict[str, Any]  # what `archive build` asks for: out, strict, search, generator, pid
+Request = dict[str, Any]  # what `archive build` asks for: REQUEST_KEYS
+REQUEST_KEYS = {"out", "strict", "search", "generator", "pid"}
 
 
 def socket_path(root: Path) -> Path:
@@ -73,7 +74,11 @@ class Listener:
 
         class Handler(socketserver.StreamRequestHandler):
             def handle(self) -> None:
-                result = build(json.loads(self.rfile.readline()))
+                try:
+                    wanted = json.loads(self.rfile.readline())
+                    result = build(wanted) if set(wanted) == REQUEST_KEYS else None
+                except ValueError:  # not a request of ours
+                    result = None
                 reply = {"declined": True} if result is None else {"result": result.to_json()}
                 with contextlib.suppress(OSError):  # the asking process was stopped meanwhile
                     self.wfile.write(json.dumps(reply).encode() + b"\n")
@@ -88,7 +93,7 @@ class Listener:
         except OSError:
             return False
         self.server.daemon_threads = True  # a build it runs is stopped by serve's own way out (`stopping`)
-        threading.Thread(target=self.server.serve_forever, name="handoff", daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, args=(0.1,), name="handoff", daemon=True).start()
         return True
 
     def stop(self) -> None:

@@ -83,6 +83,15 @@ def test_a_build_that_serve_would_make_otherwise_is_made_by_archive_build_itself
     assert f"(pid {pid})" not in server.stdout
 
 
+@pytest.mark.parametrize("asked", [b"not json\n", b'{"out": "/"}\n', b"\n"])
+def test_anything_but_a_request_is_declined_without_a_traceback(server, archive, asked):
+    with socket.socket(socket.AF_UNIX) as connection:
+        connection.connect(str(archive / FOLDER / SOCKET))
+        connection.sendall(asked)
+        assert connection.makefile("rb").readline() == b'{"declined": true}\n'
+    assert server.stderr == ""
+
+
 def test_a_socket_left_by_a_killed_serve_is_passed_over_and_taken_by_the_next(archive):
     path = archive / FOLDER / SOCKET
     path.parent.mkdir(exist_ok=True)

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from generator import build as build_module
 from generator.build import Builder
-from generator.load import find, refind
+from generator.load import find, path_order, refind
 from generator.changes import _digest
 from generator.diagnostics import Loc
 from generator.write import MARKER
@@ -321,6 +321,30 @@ def test_a_snapshot_digest_is_of_values_not_of_shared_objects() -> None:
     assert _digest((one, one, [one])) == _digest((one, same, [same]))
     assert _digest({"kind": [Loc("a.md", 2, 3)]}) == _digest({"kind": [Loc("a.md", 2, 3)]})
     assert _digest({"kind": [Loc("a.md", 2, 3)]}) != _digest({"kind": [Loc("a.md", 2, 4)]})
+
+
+def test_find_lists_the_content_files_in_path_order_and_nothing_else(tmp_path: Path) -> None:
+    """Folder by folder, as `refind` looks them up; hidden and editors' files, links to folders (not followed)
+    and dangling links left out; a file outside the four content folders named in a warning."""
+    content = tmp_path / "content"
+    for name in ["articles/b.md", "articles/a-b/c.md", "articles/a.md", "articles/2021/z.md", "entities/e.md",
+                 "articles/.draft.md", "articles/#a.md#", "articles/a.md~", "articles/.hidden/x.md",
+                 "articles/notes.txt", "drafts/d.md", "top.md"]:
+        (content / name).parent.mkdir(parents=True, exist_ok=True)
+        (content / name).write_text("x")
+    (content / "articles" / "linked").symlink_to(content / "entities", target_is_directory=True)
+    (content / "articles" / "gone.md").symlink_to(tmp_path / "nowhere.md")
+    (content / "entities" / "also.md").symlink_to(content / "articles" / "b.md")
+    found, problems = find(tmp_path)
+    assert [(f.path, f.kind) for f in found] == [
+        ("content/articles/2021/z.md", "article"), ("content/articles/a-b/c.md", "article"),
+        ("content/articles/a.md", "article"), ("content/articles/b.md", "article"),
+        ("content/entities/also.md", "entity"), ("content/entities/e.md", "entity")]
+    assert found == sorted(found, key=lambda f: path_order(f.path))
+    assert found[3].stamp == (1, (content / "articles" / "b.md").stat().st_mtime_ns)
+    assert sorted(str(d) for d in problems) == [
+        f"content/{name}:1:1: warning: not in content/articles/, entities/, claims/ or sources/: ignored"
+        for name in ("drafts/d.md", "top.md")]
 
 
 def test_refind_looks_up_only_the_files_a_watcher_names(tmp_path: Path) -> None:

@@ -19,9 +19,9 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from ..build import Builder, BuildResult, cores
-from ..digest import generator_digest
 from ..config import CONFIG_FILE, load_config
 from ..diagnostics import Loc, UsageError
+from ..digest import generator_digest
 from ..handoff import Listener, Request
 from ..lock import build_lock
 from ..search import SearchCancelled, SearchFailed, index_site, install_bundle, next_bundle
