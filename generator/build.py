@@ -59,6 +59,10 @@ RESUME_UP_TO = 100  # files changed since the last build, up to which a new proc
 # content files from which bodies are kept compressed: below, memory is plenty (10,000 articles peak at 0.4 GB
 # of the 1 GB we allow) and compressing them and back was 3 % of a build's time
 COMPRESS_FROM = 25_000
+# content files from which a whole new site indexed for search is rendered in this process alone, Pagefind's parts
+# indexed beside it on the other core: a forked render worker ends up with a copy of most of the heap it reads
+# (reference counts), 1.1 GB of the 3.9 GB that all processes held at once at 100,000 articles
+RENDER_ALONE_FROM = 50_000
 # planned again by every incremental build: the home page shows a little of everything, the indexes are cheap
 EVERY_BUILD = {"home", "index:articles", "index:entities", "index:claims", "index:sources"}
 PAGE_TEMPLATES = ("home.html", "articles.html", "article.html", "article_source.html", "entities.html",
@@ -448,8 +452,10 @@ class Builder:
         marked = MarkedPages(writer.dir, config.language, config.search_part_pages, writer.dir / MARKED_PAGES) \
             if search and writer.fresh else None
         ready = Ready(searched, marked.start, marked.add) if marked else None
+        # a large archive indexed while it is rendered renders in this process alone: Pagefind has the other core
+        workers = 1 if marked and len(self.parsed) >= RENDER_ALONE_FROM else self.workers
         try:
-            pages, made = render_site(self.root, archive, config, writer, graph, env, todo, self.workers,
+            pages, made = render_site(self.root, archive, config, writer, graph, env, todo, workers,
                                       state.made if state else None, None if state else take_snapshot,
                                       keep=self.lives_on, ready=ready)
         except BuildFailed as failed:

@@ -226,3 +226,16 @@ def test_without_a_ready_call_nothing_is_made_at_a_lower_priority():
     before = os.getpriority(os.PRIO_PROCESS, 0)
     done = workers_module.shared_chunks(prioritised_chunk, 30, 2, 2)
     assert {p for items in done for _, p in items} == {before}
+
+
+def test_a_large_new_site_indexed_as_it_renders_is_rendered_in_this_process_alone(tmp_path, monkeypatch):
+    """Pagefind has the other core, and a render worker would copy most of the heap it reads (RENDER_ALONE_FROM)."""
+    given = []
+    render = render_site.render_site
+    monkeypatch.setattr(render_site, "render_site", lambda *args, **kw: given.append(args[7]) or render(*args, **kw))
+    for alone_from, search, workers in [(0, True, 1), (0, False, 2), (10**6, True, 2)]:
+        monkeypatch.setattr(build_module, "RENDER_ALONE_FROM", alone_from)
+        builder = Builder(SITES / "basic", tmp_path / f"{alone_from}-{search}", cache="off")
+        builder.workers = 2
+        assert builder.build(search=search).ok
+        assert given[-1] == workers
