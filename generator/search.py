@@ -262,6 +262,8 @@ class MarkedPages:
         parts = shards(self._gathered() if self.listed is None else self.listed, self.part_pages)
         pagefind = _identity(self.language)
         for number, part in enumerate(parts):
+            if self.stopping.is_set():  # (`stop` waits for this thread: serve's rebuild waits for `stop`)
+                raise SearchCancelled()
             self.names.append(_name(pagefind, self.site, part))
             self.reused.append(_page_count(self.previous / self.names[-1]) if self.previous else None)
             if self.reused[-1] is None:
@@ -276,6 +278,8 @@ class MarkedPages:
         made = {folder}
         folder.mkdir(parents=True, exist_ok=True)  # (a site with nothing to index)
         for relative, date in part:
+            if self.stopping.is_set():  # (a part takes some 0.3 s to place)
+                raise SearchCancelled()
             page_folder = relative.rpartition("/")[0]
             parent = (folder / page_folder).parent
             if parent not in made:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import time
 from itertools import accumulate
 from datetime import date
 from pathlib import Path
@@ -93,6 +95,21 @@ def test_a_large_site_is_indexed_in_parts_that_the_search_page_merges(site, tmp_
                         "wasm.unknown.pagefind"}
     assert {file.name for file in bundle.iterdir() if file.is_file()} >= {"pagefind.js", "indexes.json"}
     assert not (bundle / "pagefind-entry.json").exists()
+
+
+def test_a_cancelled_indexing_stops_while_it_deals_the_pages_into_parts(tmp_path, monkeypatch):
+    """serve's rebuild cancels a background refresh and waits for it to stop: not until every part is dealt."""
+    named = []
+    monkeypatch.setattr(search, "_name", lambda *args: named.append(time.sleep(0.1)) or f"part{len(named)}")
+    monkeypatch.setattr(search.MarkedPages, "_place", lambda self, part, folder: None)
+    marked = search.MarkedPages(tmp_path / "site", "en", 1, tmp_path / "pages", tmp_path / "bundle")
+    marked.start([(f"articles/a{i}/index.html", f"2021-01-{i + 1:02}") for i in range(30)])
+    cancel = threading.Event()
+    threading.Timer(0.35, cancel.set).start()
+    started = time.monotonic()
+    with pytest.raises(search.SearchCancelled):
+        marked.wait(cancel)
+    assert time.monotonic() - started < 1.5 and len(named) < 10  # of 30 parts, 0.1 s each
 
 
 def test_indexing_again_reindexes_only_the_parts_whose_pages_changed(tmp_path, monkeypatch):
