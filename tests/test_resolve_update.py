@@ -139,3 +139,15 @@ def test_edits_that_need_a_whole_resolution(changes: dict[str, str | None]) -> N
 def test_a_new_configuration_needs_a_whole_resolution() -> None:
     docs = list(parsed({**RECORDS, **BASE}).values())
     assert update(resolve(docs, CONFIG), {}, Config(title="Renamed")) is None
+
+
+def test_an_article_refused_the_slug_another_took_is_resolved_again_when_the_other_changes() -> None:
+    """d.md asks for a.md's slug and is refused; once a.md takes another, d.md gets it: not in an update of a.md
+    alone, which would keep d.md refused with its error."""
+    clash = parsed({**RECORDS, **BASE, "content/articles/d.md": article("2021-04-01", "Taken.", "slug: a\n")})
+    last = resolve(list(clash.values()), CONFIG)
+    assert "content/articles/d.md" not in last.live and last.refused
+    renamed = parsed({"content/articles/a.md": article("2021-01-01", "[[Jane]] said it.", "slug: other\n")})
+    assert update(last, renamed, CONFIG) is None
+    whole = resolve(list({**clash, **renamed}.values()), CONFIG)
+    assert whole.live["content/articles/d.md"].slug == "a" and not whole.refused

@@ -187,7 +187,7 @@ class _Resolver:
         for doc in by_kind["entity"] + by_kind["claim"] + by_kind["source"]:
             self.problems += self.record_problems(doc)
         return Resolution(self.config, {doc.path: doc for doc in docs}, self.archive(articles), self,
-                          {a.doc.path: a for a in articles})
+                          {a.doc.path: a for a in articles}, len(articles) < len(by_kind["article"]))
 
     def record_problems(self, doc: Document, publisher: Field | None = None, claim: Claim | None = None
                         ) -> list[Diagnostic]:
@@ -329,6 +329,9 @@ class Resolution:
     archive: Archive
     resolver: _Resolver  # its registries annotate an edited article; its own problems are the records'
     live: dict[str, Article]  # article path -> its article (a draft, or a slug taken by another, has none)
+    # whether an article that is no draft has none (its slug taken by another, or none to make): an edit of
+    # another may give it one
+    refused: bool = False
     # the records ("a:<slug>", "c:<id>") whose data updates changed since `touched` was last emptied; None: all
     touched: set[str] | None = None
 

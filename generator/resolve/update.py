@@ -29,12 +29,14 @@ def update(res: Resolution, changes: dict[str, Document | None], config: Config)
         return None
     if changed and all(doc is not None and doc.kind != "article" for doc in map(changes.get, changed)):
         return _records(res, changed, changes)
+    if res.refused:
+        return None  # an article that lost its slug to another may get it now, the other's changed
     for path in changed:
         before, after = res.docs.get(path), changes[path]
         if any(doc is not None and doc.kind != "article" for doc in (before, after)):
             return None
-        if _registers(before) != _registers(after) or (listed(before) and path not in res.live):
-            return None  # a registry changes, or an article that lost its slug to another may get it
+        if _registers(before) != _registers(after):
+            return None  # a registry changes
     archive, resolver = res.archive, res.resolver
     gone = [res.live[path] for path in changed if path in res.live]
     if any(archive.entities[e].implicit for article in gone for e in article.entities):
