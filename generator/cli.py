@@ -103,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{_count(n['entities'], 'entity', 'entities')}, {_count(n['claims'], 'claim')}, "
                 f"{_count(n['sources'], 'source')})")
         took = f"{time.perf_counter() - started:.2f} s: {_summary(result.diagnostics)}"
-        print(f"built {what} into {result.out} in {took}" if result.written
+        made = result.written or "search index" in result.timings  # (an index refreshed for pages as they were)
+        print(f"built {what} into {result.out} in {took}" if made
               else f"up to date: {what} in {result.out}, checked in {took}")
     return OK

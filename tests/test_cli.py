@@ -345,6 +345,15 @@ def test_a_build_with_nothing_changed_writes_nothing(make_archive, run) -> None:
     assert {p: p.stat().st_mtime_ns for p in (root / "site").rglob("*")} == stamps
 
 
+def test_a_build_that_only_indexes_pages_built_without_search_says_built(make_archive, run) -> None:
+    root = make_archive(CLEAN, CONFIG)
+    assert run("build", "-C", root, "--no-search").code == 0
+    result = run("build", "-C", root)
+    assert result.code == 0 and BUILT.match(result.out.strip()), result.out
+    assert (root / "site" / "pagefind" / "pagefind.js").is_file()
+    assert UP_TO_DATE.match(run("build", "-C", root).out.strip())
+
+
 def test_a_build_with_nothing_to_do_loads_no_stage_it_skips(make_archive, run) -> None:
     """Its answer comes before parsing, rendering and search: their libraries are never imported (0.2 s)."""
     root = make_archive(CLEAN, CONFIG)
