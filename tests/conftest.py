@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from generator.cli import main
+from tests.serving import Server, copy_fixture
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -60,3 +61,20 @@ def run(capsys):
         return Run(code, captured.out, captured.err)
 
     return invoke
+
+
+# ---- `archive serve` as a user runs it (tests.serving) ---------------------------------------------------
+
+
+@pytest.fixture
+def archive(tmp_path) -> Path:
+    """A private copy of the `basic` fixture archive, to edit and serve."""
+    return copy_fixture(tmp_path)
+
+
+@pytest.fixture
+def server(archive):
+    """A server of the test's own, of `archive`, for tests that change it; stopped (and killed if need be) after."""
+    running = Server(archive)
+    yield running
+    running.kill()  # (stopping cleanly is tested once, at the end of test_serve.py)

@@ -14,19 +14,7 @@ from generator.cache import FOLDER
 from generator.handoff import SOCKET
 from generator.serve.watcher import COOKIE, Watcher
 from tests.serving import (ARTICLE, ARTICLE_URL, BAD_URL_ERROR, BREAK, NEW_TEXT, OLD_TEXT, TIMEOUT, Server,
-                           archive_command, command_env, copy_fixture, edit)
-
-
-@pytest.fixture
-def archive(tmp_path) -> Path:
-    return copy_fixture(tmp_path)
-
-
-@pytest.fixture
-def server(archive):
-    running = Server(archive)
-    yield running
-    running.kill()
+                           archive_command, command_env, edit)
 
 
 def build_beside(archive: Path, *options: str) -> tuple[subprocess.CompletedProcess, int]:

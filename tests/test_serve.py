@@ -34,19 +34,6 @@ def without_script(html: bytes) -> bytes:
     return re.sub(rb'<script src="/__archive/live\.js"[^>]*></script>', b"", html)
 
 
-@pytest.fixture
-def archive(tmp_path) -> Path:
-    return copy_fixture(tmp_path)
-
-
-@pytest.fixture
-def server(archive):
-    """A server of the test's own, for tests that change the archive; stopped (and killed if need be) after."""
-    running = Server(archive)
-    yield running
-    running.kill()  # (stopping cleanly is tested once, at the end)
-
-
 # ---- read-only: one server for the module ---------------------------------------------------------------
 
 

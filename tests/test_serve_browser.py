@@ -28,13 +28,6 @@ def archive(tmp_path):
     return root
 
 
-@pytest.fixture
-def server(archive):
-    running = Server(archive)
-    yield running
-    running.kill()
-
-
 def is_event_stream(response) -> bool:
     return EVENTS in response.url
 
