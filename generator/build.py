@@ -24,10 +24,10 @@ from .cache import Cache, CacheUse, Parsed
 from .changes import Snapshot, Stale, snapshot, stale
 from .config import CONFIG_FILE, Config, load_config
 from .diagnostics import BuildFailed, Diagnostic, Loc, UsageError, has_errors, promote_warnings
+from .digest import content_digest, generator_digest
 from .load import Found, find, path_order, read, refind
 from .lock import build_lock
 from .memory import long_lived
-from .digest import content_digest, generator_digest
 from .model import Archive, Document, SourceFile
 from .render.paginate import page_of
 from .render.theme import builtin_theme

@@ -13,8 +13,8 @@ from jinja2 import Environment, TemplateError, TemplateNotFound, TemplatesNotFou
 
 from ..config import Config
 from ..diagnostics import BuildFailed, Diagnostic, Loc
-from ..memory import long_lived
 from ..digest import content_digest
+from ..memory import long_lived
 from ..model import Archive, Article
 from ..workers import shared_chunks
 from ..write import SiteWriter
