@@ -570,3 +570,11 @@ def _fixtures() -> list:
 @pytest.mark.parametrize(("markdown", "html"), _fixtures())
 def test_render_fixture(markdown: str, html: str) -> None:
     assert render_markdown(markdown) == html
+
+
+@pytest.mark.parametrize("text, html", [
+    ("a\x00b [[X]]", '<p>a\ufffdb <a class="mention" data-type="unknown" href="entities/x/" title="X (unknown)">X</a></p>\n'),
+    ("a\r\nb\rc", "<p>a\nb\nc</p>\n"),
+], ids=["NUL is U+FFFD and leaves the holes alone", "CR and CRLF end lines"])
+def test_input_is_normalised_as_commonmark_says(text: str, html: str) -> None:
+    assert render_markdown(text) == html

@@ -145,8 +145,9 @@ def _block_attributes(found: Collected, token: Token) -> Token | None:
     """Check `{...}` attributes on a block; a paragraph or heading with `claim=` becomes a claim."""
     line = token.meta.get("attrs_line")
     at = found.loc(line + 1, found.lines.column_of(line + 1, "{")) if line is not None else found.loc(1, 1)
-    locs = found.attr_locs(at.line, at.col) if line is not None else {}
-    for key, value in token.meta.pop("insecure_attrs", {}).items():
+    insecure = token.meta.pop("insecure_attrs", None)
+    locs = found.attr_locs(at.line, at.col) if insecure and line is not None else {}
+    for key in insecure or ():
         found.diagnostics.append(locs.get(key, at).warning(f"attribute '{key}' is not allowed here and was dropped" + did_you_mean(key, OUR_KEYS)))
     if not any(k in token.attrs for k in OUR_KEYS):
         return None
@@ -256,10 +257,11 @@ class _Inline:
 
     def open_span(self, token: Token) -> None:
         start = token.meta.get("offset", self.cursor)
-        insecure = token.meta.pop("insecure_attrs", {})
-        for key, loc in self.attr_locs(token, insecure).items():
-            suggestion = did_you_mean(key, OUR_KEYS) if any(k in token.attrs for k in OUR_KEYS) else ""
-            self.found.diagnostics.append(loc.warning(f"attribute '{key}' is not allowed here and was dropped{suggestion}"))
+        insecure = token.meta.pop("insecure_attrs", None)
+        if insecure:  # (finding where each attribute is costs a regex over the list)
+            for key, loc in self.attr_locs(token, insecure).items():
+                suggestion = did_you_mean(key, OUR_KEYS) if any(k in token.attrs for k in OUR_KEYS) else ""
+                self.found.diagnostics.append(loc.warning(f"attribute '{key}' is not allowed here and was dropped{suggestion}"))
         if "claim" in token.attrs or any(k in token.attrs for k in CLAIM_KEYS[1:]):
             attrs = _strip_ours(token)
             token.type = "claim_open"

@@ -5,6 +5,7 @@ import re
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
@@ -17,6 +18,15 @@ _SCHEME = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.\-]*):")
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 
 
+def _normalize(state: StateCore) -> None:
+    """markdown-it's `normalize` (line endings to `\\n`, NUL to U+FFFD) without rewriting a text that has neither:
+    its regex replaced every newline of every file: 34 µs of the 800 that parsing a 4 kB article takes."""
+    if "\r" in state.src:
+        state.src = state.src.replace("\r\n", "\n").replace("\r", "\n")
+    if "\0" in state.src:
+        state.src = state.src.replace("\0", "\ufffd")
+
+
 def validate_link(url: str) -> bool:
     """Keep only http, https, mailto and relative links: articles come from feeds nobody here controls."""
     match = _SCHEME.match(url)
@@ -27,6 +37,7 @@ def validate_link(url: str) -> bool:
 def make_parser(front_matter: bool = True) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False})
     md.validateLink = validate_link  # type: ignore[method-assign]
+    md.core.ruler.at("normalize", _normalize)
     if front_matter:
         front_matter_plugin(md)
     footnote_plugin(md, inline=False, always_match_refs=True)
