@@ -384,7 +384,7 @@ class Builder:
         `changed`: the paths (relative to the root) changed since the last build, when a watcher tells; the
         content folders are then not walked again. `recheck`: go through every stage even if nothing changed.
         Another build of the archive (another process's) first ends (`build_lock`)."""
-        with build_lock(self.root, "archive serve" if self.lives_on else "archive build"):
+        with build_lock(self.root, "archive serve" if self.lives_on else "archive build", make_folder=self.persist):
             try:
                 return self._build(search, keep_search, changed, recheck)
             except SourceChanged:  # saved again while it was built: once more, reading what changed

@@ -15,17 +15,20 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from .cache import cache_folder
+from .cache import FOLDER, cache_folder
 
 LOCK_FILE = "build.lock"
 
 
 @contextmanager
-def build_lock(root: Path, holder: str) -> Iterator[None]:
-    """Held for a build of the archive at `root`; `holder` names this process for a build that waits."""
+def build_lock(root: Path, holder: str, *, make_folder: bool = True) -> Iterator[None]:
+    """Held for a build of the archive at `root`; `holder` names this process for a build that waits. Without
+    `make_folder` (a build that leaves no cache), none is made: with no cache folder, no `serve` and no build
+    that keeps a cache runs on the archive."""
     try:
-        fd = os.open(cache_folder(root) / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o666)
-    except OSError:  # an archive we may not write to: no build here could write its cache folder either
+        folder = cache_folder(root) if make_folder else root / FOLDER
+        fd = os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError:  # an archive we may not write to (no build here could write its cache folder), or no folder
         yield
         return
     try:

@@ -332,6 +332,12 @@ def test_a_build_without_cache_replaces_the_previous_site_completely(make_archiv
     assert pages(files_of(root / "site")) == pages(before)
 
 
+def test_a_build_without_cache_leaves_nothing_in_the_archive(make_archive, run) -> None:
+    root = make_archive(CLEAN, CONFIG)
+    assert run("build", "-C", root, "--no-cache", "--no-search").code == 0
+    assert sorted(p.name for p in root.iterdir()) == ["archive.toml", "content", "site"]
+
+
 def test_a_build_with_nothing_changed_writes_nothing(make_archive, run) -> None:
     root = make_archive(CLEAN, CONFIG)
     assert run("build", "-C", root).code == 0
@@ -450,10 +456,12 @@ def test_a_damaged_cache_only_costs_time(make_archive, run) -> None:
 # ---- one build at a time ---------------------------------------------------------------------
 
 
-def test_a_build_waits_for_another_build_of_the_archive_and_says_so(make_archive) -> None:
+@pytest.mark.parametrize("options", [(), ("--no-cache",)], ids=["cached", "without cache"])
+def test_a_build_waits_for_another_build_of_the_archive_and_says_so(make_archive, options) -> None:
     root = make_archive(CLEAN, CONFIG)
     with build_lock(root, "archive serve"):
-        waiting = subprocess.Popen([sys.executable, "-m", "generator", "build", "-C", str(root), "--no-search"],
+        waiting = subprocess.Popen([sys.executable, "-m", "generator", "build", "-C", str(root), "--no-search",
+                                    *options],
                                    env=command_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             assert waiting.stderr.readline() == ("archive: waiting for another build of this archive to finish"
