@@ -212,9 +212,11 @@ def test_verbose_prints_the_time_of_each_stage(make_archive, run) -> None:
     stages, built = result.out.splitlines()
     assert re.fullmatch(r"load \d+\.\d{3} s, parse \d+\.\d{3} s, resolve \d+\.\d{3} s, "
                         r"plan \d+\.\d{3} s, render and write \d+\.\d{3} s, search index \d+\.\d{3} s, commit \d+\.\d{3} s; "
-                        r"\d+ files written or deleted", stages)
+                        r"\d+ files written or deleted, and the search index", stages)
     assert BUILT.match(built)
     assert run("check", "-v", "-C", root).code == 0
+    assert run("build", "--verbose", "--no-search", "-C", root).out.splitlines()[0].endswith(
+        "; 0 files written or deleted")
 
 
 def test_quiet_and_verbose_together_are_a_usage_error(make_archive, run) -> None:
@@ -354,8 +356,10 @@ def test_a_build_with_nothing_changed_writes_nothing(make_archive, run) -> None:
 def test_a_build_that_only_indexes_pages_built_without_search_says_built(make_archive, run) -> None:
     root = make_archive(CLEAN, CONFIG)
     assert run("build", "-C", root, "--no-search").code == 0
-    result = run("build", "-C", root)
-    assert result.code == 0 and BUILT.match(result.out.strip()), result.out
+    result = run("build", "-v", "-C", root)
+    stages, built = result.out.splitlines()
+    assert result.code == 0 and BUILT.match(built), result.out
+    assert stages.endswith("; 0 files written or deleted, and the search index")
     assert (root / "site" / "pagefind" / "pagefind.js").is_file()
     assert UP_TO_DATE.match(run("build", "-C", root).out.strip())
 
