@@ -35,7 +35,7 @@ def served(tmp_path_factory):
     its index in parts of two pages (as a large archive's is), served under /archive/."""
     folder = tmp_path_factory.mktemp("served")
     site = folder / "archive"
-    code = main(["build", "-C", str(FIXTURE), "--out", str(site), "--quiet"])
+    code = main(["build", "-C", str(FIXTURE), "--out", str(site), "--quiet", "--no-cache"])  # (nothing written in tests/)
     assert code == 0, "the search fixture did not build"
     assert (site / "pagefind" / "pagefind.js").is_file() and (site / "search" / "suggest" / "index.json").is_file()
     assert len(json.loads((site / "pagefind" / "indexes.json").read_text())) == 1
