@@ -4,6 +4,7 @@ Positions are 1-based `line:col` in the original file, front matter counted; col
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ from generator import render_markdown
 from generator.diagnostics import Loc
 from generator.model import ClaimSpan, Document, Excerpt, MentionRef, SourceFile
 from generator.parse import parse_file
+from generator.parse.body import unpack
+from generator.render.markdown import Links, fill
 
 FIXTURES = Path(__file__).parent / "fixtures" / "markdown"
 PATH = "content/articles/a.md"
@@ -465,6 +468,15 @@ def test_render_short_mention() -> None:
     assert render_markdown("We met [[Antony Blinken]].") == (
         '<p>We met <a class="mention" data-type="unknown" href="entities/antony-blinken/" '
         'title="Antony Blinken (unknown)">Antony Blinken</a>.</p>\n')
+
+
+def test_a_mention_links_from_each_page_that_shows_it() -> None:
+    """Pages share the mentions' links they made (`Links.openings`): by the depth of the page, too."""
+    body, openings = unpack(clean("We met [[Antony Blinken]].\n").body), {}
+    hrefs = [re.findall(r'href="([^"]*)"', fill(body, Links(None, page, {}, openings)))
+             for page in ("entities/x/", "entities/x/page/2/", "claims/y/")]
+    assert hrefs == [["../../entities/antony-blinken/"], ["../../../../entities/antony-blinken/"],
+                     ["../../entities/antony-blinken/"]]
 
 
 def test_render_mention_with_other_text() -> None:

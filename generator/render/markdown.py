@@ -27,6 +27,9 @@ class Links:
     page: str
     # the body's claims by the index its claim tags hold (a claim that resolution refused has none)
     tags: Mapping[int, ClaimTag] = field(default_factory=dict)
+    # (reference, depth of the page) -> the mention's opening tag, for all the bodies of one resolution: a
+    # reference is in many bodies, and all of a kind's pages are at one depth
+    openings: dict[tuple[str, int], str] = field(default_factory=dict)
 
     def entity(self, ref: str) -> tuple[str, str, str]:
         """(url, name, type) of the entity a reference names."""
@@ -40,9 +43,13 @@ class Links:
 
 
 def _mention_open(links: Links, ref: str) -> str:
-    url, name, kind = links.entity(ref)
-    return (f'<a class="mention" data-type="{fast_escape(kind)}" href="{fast_escape(url)}" '
-            f'title="{fast_escape(name)} ({fast_escape(kind)})">')
+    key = (ref, links.page.count("/"))  # (`relative` links from a page by its depth alone)
+    made = links.openings.get(key)
+    if made is None:
+        url, name, kind = links.entity(ref)
+        made = links.openings[key] = (f'<a class="mention" data-type="{fast_escape(kind)}" href="{fast_escape(url)}" '
+                                      f'title="{fast_escape(name)} ({fast_escape(kind)})">')
+    return made
 
 
 def _claim_tag(links: Links, index: int) -> str:

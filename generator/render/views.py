@@ -8,7 +8,7 @@ import heapq
 import re
 from bisect import bisect_left
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import chain, groupby
 from typing import Callable, Mapping, NamedTuple, Sequence, TypeVar, overload
@@ -96,6 +96,7 @@ class Graph:
 
     archive: Archive
     read: Callable[[Document], str]  # a document's text, read again from its file (documents do not keep it)
+    openings: dict[tuple[str, int], str] = field(default_factory=dict)  # the bodies' mentions (`Links.openings`)
 
     def index(self) -> ClaimLinks:
         """The claims' links, made now: forked workers then share this process's copy instead of each making its
@@ -122,7 +123,7 @@ class Graph:
         """`tags`: of an article's body, its claims' (`claim_tags`)."""
         if doc is None:
             return Markup("")
-        return Markup(fill(unpack(doc.body), Links(self.archive, page, tags or {})))
+        return Markup(fill(unpack(doc.body), Links(self.archive, page, tags or {}, self.openings)))
 
     def claim_tags(self, article: Article) -> dict[int, ClaimTag]:
         """What the claim tags of an article's body show, by the index of the claim in the body (the position
