@@ -25,7 +25,7 @@ class InOrder(RegexLexer):
 
 PIECES = st.sampled_from(["---\n", "\n", "#", "## ", "####### ", "~~~", "~~~ py", "```", " ", "\t", "{", "}",
                           "{claim=c1}", "[", "]", "[[", "]]", "|", "`", "[^1]", "[^1]:", ":", "-", '"', "word",
-                          "two words", "title: x", "é", "\n {a=b}\n", "\n\t{claim=c1} \n", "\n## h\n", "\n~~~\nx\n~~~\n"])
+                          "two words", "title: x", "é", "&", "<", ">", ";", "&amp;", "a<b: c", "\n {a=b}\n", "\n\t{claim=c1} \n", "\n## h\n", "\n~~~\nx\n~~~\n"])
 
 
 @settings(max_examples=400, deadline=None)
