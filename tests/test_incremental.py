@@ -7,6 +7,7 @@ and a broken file now and then. After each step the site is rebuilt incrementall
 """
 from __future__ import annotations
 
+import json
 import os
 import random
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from generator.build import Builder
 from generator.load import find, path_order, refind
 from generator.changes import _digest
 from generator.diagnostics import Loc
+from generator.render import data
 from generator.write import MARKER
 
 STANCES = ("asserts", "reports", "supports", "disputes")
@@ -312,6 +314,34 @@ def test_a_new_process_applies_an_edit_to_the_last_builds_resolution(tmp_path: P
     assert Builder(tmp_path).build(search=False).ok
     [touched] = taken
     assert touched is not None and "a:story-2" in touched and len(touched) < 5
+    Builder(tmp_path, tmp_path / "clean", cache="off").build(search=False)
+    assert site_files(tmp_path / "site") == site_files(tmp_path / "clean")
+
+
+@pytest.mark.parametrize("by_hand", [False, True], ids=["as written", "changed by hand"])
+def test_a_new_process_takes_up_the_lines_of_archive_json_from_the_last_build(tmp_path: Path, monkeypatch,
+                                                                               by_hand: bool) -> None:
+    """Its lines are not in the cache: the lines of the records the edit did not touch are read back from the
+    file, if it is the one the last build wrote (else all are made again, and the hand's change undone)."""
+    model = initial(random.Random(3))
+    write(model, tmp_path)
+    for path in (tmp_path / "content").rglob("*.md"):  # old enough to be trusted by their time
+        os.utime(path, (1_600_000_000, 1_600_000_000))
+    assert Builder(tmp_path).build(search=False).ok
+    written = tmp_path / "site" / "data" / "archive.json"
+    if by_hand:
+        written.write_bytes(written.read_bytes().replace(b'"story-1"', b'"story-one"', 1))
+    model.articles["story-2"]["title"] = "Retitled"
+    write(model, tmp_path)
+    made: list[str] = []
+
+    def counted(row):
+        return lambda archive, record: made.append(row.__name__) or row(archive, record)
+    monkeypatch.setattr(data, "_LISTS", [(*entry[:4], counted(entry[4])) for entry in data._LISTS])
+    assert Builder(tmp_path).build(search=False).ok
+    records = sum(len(json.loads(written.read_text())[name]) for name in ("articles", "entities", "claims", "sources"))
+    # (not the story's alone: the pages of its neighbours and of the entities it names show its title)
+    assert len(made) == records if by_hand else "_article_row" in made and len(made) <= records // 3
     Builder(tmp_path, tmp_path / "clean", cache="off").build(search=False)
     assert site_files(tmp_path / "site") == site_files(tmp_path / "clean")
 

@@ -7,15 +7,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from itertools import chain, filterfalse, repeat
 from operator import attrgetter
-from typing import Any, Callable, Collection, Iterable, Iterator
+from pathlib import Path
+from typing import Any, BinaryIO, Callable, Collection, Iterable, Iterator
 from xml.sax.saxutils import escape
 
 from feedgen.feed import FeedGenerator
 
 from ..config import Config
+from ..digest import content_hash, hex_digest
 from ..model import Archive, Article, Claim, Entity, Source
 from .urls import page_path
 
+ARCHIVE_JSON = "data/archive.json"
 FEED_LENGTH = 50
 # XML 1.0 has no place for most C0 controls (nor U+FFFE, U+FFFF), which text copied from feeds can carry;
 # lxml refuses them and the build would crash, so they become U+FFFD in the XML outputs only
@@ -32,8 +35,8 @@ class Lines:
     keys: list[list[str]] = field(default_factory=list)
 
 
-def archive_json(archive: Archive, known: Lines | None = None, dirty: Collection[str] = (), keep: bool = True
-                 ) -> tuple[Iterable[bytes] | None, Lines]:
+def archive_json(archive: Archive, known: Lines | None = None, dirty: Collection[str] = (), keep: bool = True,
+                 last: tuple[Path, str] | None = None) -> tuple[Iterable[bytes] | None, Lines]:
     """The cross-reference graph, with exactly the keys and orderings of the output contract, as the parts of
     the file (its lines, which are never joined: at 100,000 articles the file is 260 MB) and its lines; None
     instead of the parts when they would make the `known` file.
@@ -42,14 +45,25 @@ def archive_json(archive: Archive, known: Lines | None = None, dirty: Collection
     (which pretty-printing would bypass) writes it in a fraction of the time. `known`: the last export's
     lines; of those, only the `dirty` records' are made again. (The passes over every record are in C: an edit
     in a large archive makes a few lines again out of tens of thousands.) Without `keep` (no later build will
-    ask), the lines are made as the file is written and none is kept.
+    ask), the lines are made as the file is written and none is kept; then `last` (the file and the digest of
+    its bytes, as the last build wrote it) gives the lines of the records that are not `dirty`, if it holds the
+    same records in the same order.
     """
     dump = json.JSONEncoder(ensure_ascii=False).encode
     if not keep:
-        return _parts([(name, list(map(kind.__add__, ids(archive))),
-                        lambda key, kind=kind, record=record, row=row:
-                        dump(row(archive, record(archive, key[len(kind):]))).encode())
-                       for name, kind, ids, record, row in _LISTS]), Lines()
+        lists = [(name, list(map(kind.__add__, ids(archive))), kind, record, row)
+                 for name, kind, ids, record, row in _LISTS]
+        kept = _last_lines(*last, [(kind, keys) for _, keys, kind, _, _ in lists], dump) if last else None
+
+        def line_of(kind: str, record: Callable, row: Callable) -> Callable[[str], bytes]:
+            def line(key: str) -> bytes:
+                was = next(kept, None) if kept is not None else None  # (the file's next record: one for each key)
+                if was is not None and key not in dirty:
+                    return was
+                return dump(row(archive, record(archive, key[len(kind):]))).encode()
+            return line
+
+        return _parts([(name, keys, line_of(kind, record, row)) for name, keys, kind, record, row in lists]), Lines()
     known = known or Lines()
     lines = Lines(dict(known.by_key))
     same = bool(known.ids)
@@ -77,6 +91,45 @@ def archive_json(archive: Archive, known: Lines | None = None, dirty: Collection
     if same and lines.ids == known.ids:
         return None, lines
     return list(_parts(keyed)), lines
+
+
+# the start of a record's line: its slug or id, as JSON
+_RECORD_KEY = re.compile(rb'\{"(?:slug|id)": ("(?:[^"\\]|\\.)*")')
+
+
+def _last_lines(path: Path, digest: str, keys: list[tuple[str, list[str]]],
+                dump: Callable[[object], str]) -> Iterator[bytes] | None:
+    """The records' lines of archive.json as the last build wrote it (`digest`: of its bytes), in order, if it
+    is that file and holds the records of `keys` (each list's kind and keys) in that order. The file is read
+    twice through one descriptor (the bytes checked are the bytes read), a line at a time, and never held whole:
+    at 100,000 articles it is 260 MB."""
+    wanted = iter([dump(key[len(kind):]).encode() for kind, some in keys for key in some])
+    h = content_hash()
+    try:
+        file = open(path, "rb")  # (closed below, or by the generator that reads it again)
+    except OSError:
+        return None
+    try:
+        for line in file:
+            h.update(line)
+            found = _RECORD_KEY.match(line)
+            if found and found[1] != next(wanted, None):
+                break
+        else:
+            if next(wanted, None) is None and hex_digest(h) == digest:
+                file.seek(0)
+                return _record_lines(file)
+    except OSError:
+        pass
+    file.close()
+    return None
+
+
+def _record_lines(file: BinaryIO) -> Iterator[bytes]:
+    with file:
+        for line in file:
+            if _RECORD_KEY.match(line):
+                yield line[:-2] if line.endswith(b",\n") else line[:-1]
 
 
 def _parts(keyed: list[tuple[str, list[str], Callable[[str], bytes]]]) -> Iterator[bytes]:

@@ -18,7 +18,7 @@ from ..memory import long_lived
 from ..model import Archive, Article
 from ..workers import shared_chunks
 from ..write import SiteWriter
-from .data import AtomFeeds, Lines, archive_json, newest_first, sitemap
+from .data import ARCHIVE_JSON, AtomFeeds, Lines, archive_json, newest_first, sitemap
 from .env import page_vars
 from .highlight import stylesheet
 from .pages import Page, Planner, RecordIds, keys, record_ids
@@ -127,11 +127,14 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
         if meanwhile is not None:
             meanwhile()
         _write_assets(root, env, writer)
-        data, made.lines = archive_json(archive, last.lines, todo.dirty or (), keep)
+        # a build of a process that does not hold the last one's lines takes them up from the file it wrote
+        written = (writer.previous or {}).get(ARCHIVE_JSON) if todo.dirty is not None else None
+        data, made.lines = archive_json(archive, last.lines, todo.dirty or (), keep,
+                                        (writer.out / ARCHIVE_JSON, written) if written else None)
         if data is None:
-            writer.keep("data/archive.json")
+            writer.keep(ARCHIVE_JSON)
         else:
-            writer.write("data/archive.json", data)
+            writer.write(ARCHIVE_JSON, data)
         made.sitemap = last.sitemap if carried == "same paths" else [
             path for paths in made.plan.values() for path in paths if path.endswith("/") or path == ""]
         if made.sitemap == last.sitemap:
