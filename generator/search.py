@@ -43,8 +43,6 @@ import time
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Callable, Iterable, Iterator
 
-from pagefind.service import get_executable
-
 from .render.urls import output_file, page_path
 from .write import BUNDLE
 
@@ -93,6 +91,8 @@ class SearchCancelled(Exception):
 
 
 def _command(site: Path, language: str, output: Path) -> list[str]:
+    from pagefind.service import get_executable  # (its module imports asyncio: 13 ms for a build that never indexes)
+
     executable = get_executable()
     if executable is None:
         raise SearchFailed("the search index could not be built: Pagefind is not installed "

@@ -210,6 +210,6 @@ def test_when_the_pagefind_binary_is_gone_the_error_names_it(site, tmp_path, mon
 
 
 def test_without_pagefind_the_error_says_how_to_install_it(site, tmp_path, monkeypatch):
-    monkeypatch.setattr("generator.search.get_executable", lambda: None)
+    monkeypatch.setattr("pagefind.service.get_executable", lambda: None)
     with pytest.raises(SearchFailed, match=r"Pagefind is not installed \(pip install 'pagefind\[bin\]'\)$"):
         index_site(site, "en", 1500, tmp_path / "bundle")

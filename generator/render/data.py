@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import json
 import re
+from html import escape
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from itertools import chain, filterfalse, repeat
 from operator import attrgetter
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Collection, Iterable, Iterator
-from xml.sax.saxutils import escape
 
 from feedgen.feed import FeedGenerator
 
@@ -243,7 +243,8 @@ class AtomFeeds:
 
 
 def sitemap(paths: list[str], config: Config) -> bytes:
-    rows = "".join(f"  <url><loc>{escape(xml_text(config.base_url + p))}</loc></url>\n" for p in paths)
+    # (html's escape, as xml.sax's would: that module imports urllib's client, 17 ms, for what a build never does)
+    rows = "".join(f"  <url><loc>{escape(xml_text(config.base_url + p), quote=False)}</loc></url>\n" for p in paths)
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'
             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
             f"{rows}</urlset>\n").encode()
