@@ -23,25 +23,28 @@ LOCK_FILE = "build.lock"
 @contextmanager
 def build_lock(root: Path, holder: str, *, make_folder: bool = True) -> Iterator[None]:
     """Held for a build of the archive at `root`; `holder` names this process for a build that waits. Without
-    `make_folder` (a build that leaves no cache), none is made: with no cache folder, no `serve` and no build
-    that keeps a cache runs on the archive."""
+    `make_folder` (a build that leaves no cache), an archive without a cache folder gets none: the lock is then
+    taken on the archive's folder itself, which tells no waiting build who holds it."""
     try:
-        folder = cache_folder(root) if make_folder else root / FOLDER
-        fd = os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o666)
-    except OSError:  # an archive we may not write to (no build here could write its cache folder), or no folder
+        if make_folder or (root / FOLDER).is_dir():
+            fd, named = os.open(cache_folder(root) / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o666), True
+        else:
+            fd, named = os.open(root, os.O_RDONLY), False
+    except OSError:  # an archive we may not write to: no build here could write its cache folder either
         yield
         return
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            other = os.pread(fd, 200, 0).decode(errors="replace").strip() or "another process"
+            other = (os.pread(fd, 200, 0).decode(errors="replace").strip() if named else "") or "another process"
             if not other.endswith(f"pid {os.getpid()}"):  # (not serve's own search indexing)
                 print(f"archive: waiting for another build of this archive to finish ({other})", file=sys.stderr,
                       flush=True)
             fcntl.flock(fd, fcntl.LOCK_EX)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{holder}, pid {os.getpid()}\n".encode(), 0)
+        if named:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{holder}, pid {os.getpid()}\n".encode(), 0)
         yield
     finally:
         os.close(fd)  # which releases the lock

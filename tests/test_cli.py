@@ -334,12 +334,6 @@ def test_a_build_without_cache_replaces_the_previous_site_completely(make_archiv
     assert pages(files_of(root / "site")) == pages(before)
 
 
-def test_a_build_without_cache_leaves_nothing_in_the_archive(make_archive, run) -> None:
-    root = make_archive(CLEAN, CONFIG)
-    assert run("build", "-C", root, "--no-cache", "--no-search").code == 0
-    assert sorted(p.name for p in root.iterdir()) == ["archive.toml", "content", "site"]
-
-
 def test_a_build_with_nothing_changed_writes_nothing(make_archive, run) -> None:
     root = make_archive(CLEAN, CONFIG)
     assert run("build", "-C", root).code == 0
@@ -460,19 +454,23 @@ def test_a_damaged_cache_only_costs_time(make_archive, run) -> None:
 # ---- one build at a time ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("options", [(), ("--no-cache",)], ids=["cached", "without cache"])
-def test_a_build_waits_for_another_build_of_the_archive_and_says_so(make_archive, options) -> None:
+@pytest.mark.parametrize("options, cached", [((), True), (("--no-cache",), True), (("--no-cache",), False)],
+                         ids=["cached", "without cache", "without cache, and no cache folder"])
+def test_a_build_waits_for_another_build_of_the_archive_and_says_so(make_archive, options, cached) -> None:
+    """Without a cache folder, two builds without cache lock the archive's folder, and make no cache folder."""
     root = make_archive(CLEAN, CONFIG)
-    with build_lock(root, "archive serve"):
+    with build_lock(root, "archive serve", make_folder=cached):
         waiting = subprocess.Popen([sys.executable, "-m", "generator", "build", "-C", str(root), "--no-search",
                                     *options],
                                    env=command_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
+            holder = f"archive serve, pid {os.getpid()}" if cached else "another process"
             assert waiting.stderr.readline() == ("archive: waiting for another build of this archive to finish"
-                                                 f" (archive serve, pid {os.getpid()})\n")
+                                                 f" ({holder})\n")
             assert waiting.poll() is None and not (root / "site").exists()
         except BaseException:
             waiting.kill()
             raise
     assert waiting.wait(timeout=120) == 0
+    assert (root / CACHE).is_dir() == cached
     assert (root / "site" / "articles" / "a" / "index.html").is_file()
