@@ -235,6 +235,8 @@ class _Inline:
             start = self.cursor
         else:
             self.cursor = start + len(text)
+        if "[" not in text and "{" not in text:  # (every piece of syntax it looks for holds one)
+            return
         for needle, message in _LEFTOVERS:
             offset = text.find(needle)
             while offset >= 0:
