@@ -114,8 +114,10 @@ class SiteWriter:
             os.makedirs(folder, exist_ok=True)
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
         try:
-            held: list[bytes] = []  # parts not written yet: a file of many small parts (archive.json's lines,
-            size = 0  # 34,000 at 10,000 articles) is written in a few large writes, not one call each
+            # parts not written yet, and their size: a file of many small parts (archive.json's lines, 34,000 at
+            # 10,000 articles) is written in a few large writes, not one call each
+            held: list[bytes] = []
+            size = 0
             for part in parts:
                 if h is not None:
                     h.update(part)

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import json
 import re
-from html import escape
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from html import escape
 from itertools import chain, filterfalse, repeat
 from operator import attrgetter
 from pathlib import Path

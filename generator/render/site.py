@@ -128,9 +128,9 @@ def render_site(root: Path, archive: Archive, config: Config, writer: SiteWriter
             meanwhile()
         _write_assets(root, env, writer)
         # a build of a process that does not hold the last one's lines takes them up from the file it wrote
-        written = (writer.previous or {}).get(ARCHIVE_JSON) if todo.dirty is not None else None
+        last_digest = (writer.previous or {}).get(ARCHIVE_JSON) if todo.dirty is not None else None
         data, made.lines = archive_json(archive, last.lines, todo.dirty or (), keep,
-                                        (writer.out / ARCHIVE_JSON, written) if written else None)
+                                        (writer.out / ARCHIVE_JSON, last_digest) if last_digest else None)
         if data is None:
             writer.keep(ARCHIVE_JSON)
         else:
