@@ -4,6 +4,7 @@ Positions are 1-based `line:col` in the original file, front matter counted; col
 """
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
@@ -590,3 +591,11 @@ def test_render_fixture(markdown: str, html: str) -> None:
 ], ids=["NUL is U+FFFD and leaves the holes alone", "CR and CRLF end lines"])
 def test_input_is_normalised_as_commonmark_says(text: str, html: str) -> None:
     assert render_markdown(text) == html
+
+
+def test_markdown_it_block_rules_log_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    """Their debug lines (one each time a block rule is tried) cost a tenth of an article's parse."""
+    caplog.set_level(logging.DEBUG)
+    doc, _ = parse("# Heading\n\n> quote\n\n- item\n\n```\ncode\n```\n\nText [[X]].\n")
+    assert doc.mentions
+    assert [r for r in caplog.records if r.name.startswith("markdown_it")] == []
