@@ -60,31 +60,34 @@ class Collected:
         return {key: self.loc(line, offset + 1) for key, offset in attr_offsets(text, col - 1, len(text)).items()}
 
 
-# Inline rules whose tokens get positions; the rest make text (verbatim source, found by searching),
-# breaks, or emphasis (whose delimiters hold no text).
-_POSITIONED_RULES = ("escape", "backticks", "entity_mention", "link", "span", "image", "footnote_ref", "autolink", "entity")
+# Inline rules whose tokens get positions, with the character each starts at; the rest make text (verbatim
+# source, found by searching), breaks, or emphasis (whose delimiters hold no text).
+_POSITIONED_RULES = {"escape": "\\", "backticks": "`", "entity_mention": "[", "link": "[", "span": "[", "image": "!",
+                     "footnote_ref": "[", "autolink": "<", "entity": "&"}
 
 
 def annotations_plugin(md: MarkdownIt) -> None:
-    for name in _POSITIONED_RULES:
-        _wrap(md, name, _positioned)
+    for name, opener in _POSITIONED_RULES.items():
+        _wrap(md, name, _positioned, opener)
     _wrap(md, "attr", _extending)
     md.core.ruler.before("attr", "attrs_block_position", _attrs_block_position)
     md.core.ruler.before("footnote_tail", "annotations", _annotations)
 
 
-def _wrap(md: MarkdownIt, name: str, wrapper) -> None:
+def _wrap(md: MarkdownIt, name: str, wrapper, *args: str) -> None:
     index = md.inline.ruler.__find__(name)
     if index >= 0:  # else the plugin with that rule is not loaded
-        md.inline.ruler.at(name, wrapper(md.inline.ruler.__rules__[index].fn))
+        md.inline.ruler.at(name, wrapper(md.inline.ruler.__rules__[index].fn, *args))
 
 
-def _positioned(inline_rule):
+def _positioned(inline_rule, opener: str):
     """Wrap an inline rule so its tokens remember where they are in the inline content (markdown-it keeps
     no offsets): its first token `offset` and `end` (where the whole match starts and ends), its last
-    token `after` (where the text that follows it starts)."""
+    token `after` (where the text that follows it starts). `opener`: the character the rule starts at."""
 
     def rule(state: StateInline, silent: bool) -> bool:
+        if state.src[state.pos] != opener:  # (as the rule itself would, before the bookkeeping: most tries fail)
+            return False
         start, count, pending = state.pos, len(state.tokens), bool(state.pending)
         if not inline_rule(state, silent):
             return False

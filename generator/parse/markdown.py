@@ -30,8 +30,8 @@ def _normalize(state: StateCore) -> None:
 
 def _quiet_block_rules() -> None:
     """markdown-it's block rules log a debug line each time one is tried, about a hundred times an article: even
-    with logging off, each is two Python calls, a tenth of parsing an article. Their loggers' `debug` becomes a
-    C call that does nothing (the lines are for markdown-it's own developers)."""
+    with logging off, each is two Python calls (1.4 % of an article's parse, counted by callgrind). Their
+    loggers' `debug` becomes a C call that does nothing (the lines are for markdown-it's own developers)."""
     for name, logger in list(logging.Logger.manager.loggerDict.items()):
         if name.startswith("markdown_it.") and isinstance(logger, logging.Logger):
             logger.debug = "".format  # type: ignore[method-assign]  # takes any arguments, returns ""

@@ -25,7 +25,8 @@ def _wikilink_rule(state: StateInline, silent: bool) -> bool:
     inner = state.src[start + 2 : end]
     if "[" in inner or "]" in inner or "\n" in inner:
         return False
-    if normalizeReference(inner) in state.env.get("references", {}):
+    references = state.env.get("references")
+    if references and normalizeReference(inner) in references:
         return False  # a link reference definition takes precedence, as it does over spans
     ref, _, text = inner.partition("|")
     ref, text = ref.strip(), text.strip()
