@@ -71,7 +71,8 @@ class _Template(Template):
 
 class _Context(Context):
     """Jinja's context, calling a plain function or a macro (`link`, `entity_link`: a dozen times a page)
-    directly: Jinja's own `call` first looks, twice, for whether it wants the context passed to it."""
+    directly: Jinja's own `call` first looks, twice, for whether it wants the context passed to it, and a
+    macro's own `__call__` matches its arguments to its parameters one by one in Python."""
 
     def call(__self, __obj: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja's names
         if type(__obj) not in (FunctionType, Macro) or hasattr(__obj, "jinja_pass_arg"):
@@ -80,10 +81,20 @@ class _Context(Context):
         kwargs.pop("_loop_vars", None)
         kwargs.pop("_block_vars", None)
         try:
+            if type(__obj) is Macro and not kwargs and _takes_exactly(__obj, len(args)):
+                made = __obj._func(*args)
+                return Markup(made) if __obj._default_autoescape else made
             return __obj(*args, **kwargs)
         except StopIteration:  # as Jinja's own `call` does
             return __self.environment.undefined(
                 "value was undefined because a callable raised a StopIteration exception")
+
+
+def _takes_exactly(macro: Macro, count: int) -> bool:
+    """Whether a macro called with `count` positional arguments gets them as they are: no defaults to fill in,
+    no `caller`, `varargs` or `kwargs` to add (what `Macro.__call__` would do)."""
+    return (count == macro._argument_count and not macro.caller and not macro.catch_kwargs
+            and not macro.catch_varargs)
 
 
 def make_env(root: Path) -> Environment:
