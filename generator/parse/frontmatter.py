@@ -8,6 +8,7 @@ from ..model import Field
 
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_STR = "tag:yaml.org,2002:str"
 
 
 class _Loader(_Base):  # type: ignore[misc, valid-type]
@@ -65,13 +66,18 @@ def _located(loader: yaml.BaseLoader, node: yaml.Node, loc) -> Field:
         return Field(_mapping(loader, node, loc), loc(node.start_mark))
     if isinstance(node, yaml.SequenceNode):
         return Field([_located(loader, item, loc) for item in node.value], loc(node.start_mark))
-    return Field(loader.construct_object(node, deep=True), loc(node.start_mark))
+    return Field(_scalar(loader, node), loc(node.start_mark))
+
+
+def _scalar(loader: yaml.BaseLoader, node: yaml.Node) -> object:
+    # a string is its node's value (what the constructor would return, through three Python calls)
+    return node.value if node.tag == _STR else loader.construct_object(node, deep=True)
 
 
 def _mapping(loader: yaml.BaseLoader, node: yaml.MappingNode, loc) -> dict[str, Field]:
     out: dict[str, Field] = {}
     for key_node, value_node in node.value:
-        key = str(loader.construct_object(key_node, deep=True))
+        key = str(_scalar(loader, key_node))
         value = _located(loader, value_node, loc)
         key_loc = loc(key_node.start_mark)
         # a key with no value (`summary:`) points at the key, where the editor will look
