@@ -15,9 +15,17 @@ def page_path(kind: str, key: str = "", page: int = 1) -> str:
 
 def relative(from_page: str, to: str) -> str:
     """`to` (a site path, maybe with a #fragment) as seen from the page at site path `from_page`."""
-    if to.startswith(("#", "http://", "https://", "mailto:")):
-        return to
-    return "../" * from_page.count("/") + to or "./"
+    return to if is_external(to) else up_to_root(from_page) + to or "./"
+
+
+def up_to_root(page: str) -> str:
+    """The relative path from the page at site path `page` to the site's root ('' from the root)."""
+    return "../" * page.count("/")
+
+
+def is_external(to: str) -> bool:
+    """Whether a link target leaves the site's paths alone: a fragment, or a link off the site."""
+    return to.startswith(("#", "http://", "https://", "mailto:"))
 
 
 def output_file(path: str) -> str:
