@@ -470,6 +470,7 @@ class Builder:
         clock.lap("render and write")
         changed = writer.fresh or bool(writer.changed) or writer.outputs.keys() != (state.outputs.keys() if state else set())
         indexed = bool(state and state.searched and not changed)
+        wrote_index = False
         if marked:
             try:
                 marked.wait(together=TOGETHER)
@@ -479,7 +480,7 @@ class Builder:
             except BaseException:
                 _discard(writer, marked)
                 raise
-            indexed = True
+            indexed = wrote_index = True
             clock.lap("search index")
         elif keep_search:
             writer.adopt(BUNDLE)
@@ -494,13 +495,13 @@ class Builder:
         if search and not indexed:
             try:
                 refresh_index(self.out, config.language, config.search_part_pages)
-                self.state.searched = True
+                self.state.searched = wrote_index = True
             except SearchFailed as failed:
                 diagnostics = sorted(diagnostics + [Loc(CONFIG_FILE).error(str(failed))])
             clock.lap("search index")
         if self.autosave:
             self.save()
-        return BuildResult(diagnostics, archive, pages, self.out, clock.times, counts, written)
+        return BuildResult(diagnostics, archive, pages, self.out, clock.times, counts, written, wrote_index)
 
     def _todo(self, state: State, snap: Snapshot, candidates: set[str] | None, templates: dict[str, str],
               archive: Archive, per_page: int) -> Todo:

@@ -94,16 +94,15 @@ def main(argv: list[str] | None = None) -> int:
     if not result.ok:
         print(f"archive: build failed, the site was left as it was: {_summary(result.diagnostics)}", file=sys.stderr)
         return CONTENT_ERROR
-    indexed = "search index" in result.timings  # (Pagefind's files are its own, not counted in `written`)
     if args.verbose:
         print(", ".join(f"{stage} {seconds:.3f} s" for stage, seconds in result.timings.items())
-              + f"; {_count(result.written, 'file')} written or deleted" + (", and the search index" if indexed else ""))
+              + f"; {_count(result.written, 'file')} written or deleted" + (", and the search index" if result.indexed else ""))
     if not args.quiet:
         n = result.counts
         what = (f"{_count(result.pages, 'page')} ({_count(n['articles'], 'article')}, "
                 f"{_count(n['entities'], 'entity', 'entities')}, {_count(n['claims'], 'claim')}, "
                 f"{_count(n['sources'], 'source')})")
         took = f"{time.perf_counter() - started:.2f} s: {_summary(result.diagnostics)}"
-        print(f"built {what} into {result.out} in {took}" if result.written or indexed
+        print(f"built {what} into {result.out} in {took}" if result.written or result.indexed
               else f"up to date: {what} in {result.out}, checked in {took}")
     return OK

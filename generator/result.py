@@ -23,6 +23,7 @@ class BuildResult:
     timings: dict[str, float] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)  # articles, entities, claims, sources
     written: int = 0  # files written or deleted: 0 when nothing changed
+    indexed: bool = False  # whether it wrote the search index (Pagefind's files, not counted in `written`)
 
     @property
     def ok(self) -> bool:
@@ -32,10 +33,10 @@ class BuildResult:
         """All of it but the archive, which stays in the process that built it."""
         return {"diagnostics": [asdict(d) for d in self.diagnostics], "pages": self.pages,
                 "out": None if self.out is None else str(self.out), "timings": self.timings, "counts": self.counts,
-                "written": self.written}
+                "written": self.written, "indexed": self.indexed}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> BuildResult:
         return cls([Diagnostic(**d) for d in data["diagnostics"]], None, data["pages"],
                    None if data["out"] is None else Path(data["out"]), data["timings"], data["counts"],
-                   data["written"])
+                   data["written"], data["indexed"])

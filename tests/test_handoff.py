@@ -42,8 +42,9 @@ def test_archive_build_beside_serve_has_serve_build_the_edit(server, archive):
 def test_a_build_with_search_handed_to_serve_returns_with_the_site_indexed_anew(server, archive):
     bundle = (server.site / "pagefind").stat().st_ino
     edit(archive, ARTICLE, {OLD_TEXT: NEW_TEXT})
-    done, pid = build_beside(archive)
+    done, pid = build_beside(archive, "-v")
     assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.splitlines()[0].endswith(", and the search index"), done.stdout  # (told in the reply)
     assert server.wait_for_output(rf"^built for archive build \(pid {pid}\)")
     assert (server.site / "pagefind").stat().st_ino != bundle, "a new search index, in place when it returned"
     assert NEW_TEXT in (server.site / ARTICLE_URL.strip("/") / "index.html").read_text()
