@@ -45,8 +45,8 @@ def count(source: Path, archive: Path, core: int, valgrind: str) -> int:
         copy = Path(scratch) / "archive"  # its own copy: builds of one archive wait for each other's lock
         shutil.copytree(archive, copy, ignore=shutil.ignore_patterns(".*"))
         env = {**os.environ, "PYTHONPATH": str(source), "PYTHONHASHSEED": "0"}
-        done = subprocess.run(["taskset", "-c", str(core), valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null",
-                               sys.executable, "-m", "generator", "build", "--no-search", "--no-cache", "-q",
+        done = subprocess.run(["taskset", "-c", str(core), valgrind, "--tool=callgrind",
+                               "--callgrind-out-file=/dev/null", sys.executable, "-m", "generator", "build", "--no-search", "--no-cache", "-q",
                                "--out", str(Path(scratch) / "site")], cwd=copy, env=env, capture_output=True, text=True)
     found = COLLECTED.search(done.stderr)
     if done.returncode != 0 or found is None:

@@ -95,8 +95,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"archive: build failed, the site was left as it was: {_summary(result.diagnostics)}", file=sys.stderr)
         return CONTENT_ERROR
     if args.verbose:
+        index = ", and the search index" if result.indexed else ""  # (Pagefind's files: not counted in `written`)
         print(", ".join(f"{stage} {seconds:.3f} s" for stage, seconds in result.timings.items())
-              + f"; {_count(result.written, 'file')} written or deleted" + (", and the search index" if result.indexed else ""))
+              + f"; {_count(result.written, 'file')} written or deleted{index}")
     if not args.quiet:
         n = result.counts
         what = (f"{_count(result.pages, 'page')} ({_count(n['articles'], 'article')}, "

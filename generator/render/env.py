@@ -80,6 +80,7 @@ class _Context(Context):
         kwargs.pop("_loop_vars", None)
         kwargs.pop("_block_vars", None)
         try:
+            # (Jinja 3.1's private attributes: tests/test_env.py renders calls made this way and calls that are not)
             if type(__obj) is Macro and not kwargs and _takes_exactly(__obj, len(args)):
                 made = __obj._func(*args)
                 return Markup(made) if __obj._default_autoescape else made
