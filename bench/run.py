@@ -402,7 +402,7 @@ def summarise(size: dict) -> dict[str, Any]:
                                    "cpu_s": median(h["cpu_s"] + p["cpu_s"] for h, p in pairs),
                                    "peak_rss_bytes": median(max(h["peak_rss_bytes"], p["peak_rss_bytes"])
                                                             for h, p in pairs)}
-    summary = {"ours": ours, "peers": peer, "ratios": ratios(ours, peer)}
+    summary = {"ours": ours, "peers": peer, "ratios": ratios(ours, peer), "by_run": ratios_by_run(size)}
     summary["others_cpus"] = [b["others_cpus"] for b in all_builds(size)]
     return summary
 
@@ -428,6 +428,25 @@ def ratios(ours: dict, peer: dict) -> dict[str, float | None]:
             "search / hugo + pagefind": _ratio(_wall(search, "cold"), _wall(peer.get("hugo + pagefind"))),
             "no-search / pelican": _ratio(_wall(plain, "cold"), _wall(peer.get("pelican"))),
             "search / no-search": _ratio(_wall(search, "cold"), _wall(plain, "cold"))}
+
+
+def ratios_by_run(size: dict) -> dict[str, list[tuple[float, float]]]:
+    """Each run's ratios to the peers, of wall and of CPU time (a run builds ours and the peers' one after the
+    other): how far apart they are tells how much the machine's speed moved between runs."""
+    found: dict[str, list[tuple[float, float]]] = {"no-search / hugo": [], "search / hugo + pagefind": []}
+    for chains, key, with_pagefind in ((size["ours"].get("no-search", []), "no-search / hugo", False),
+                                       (size["ours"].get("search", []), "search / hugo + pagefind", True)):
+        for built, run in zip(chains, size["peers"]):
+            peer = [run.get("hugo"), *([run.get("pagefind")] if with_pagefind else [])]
+            if "cold" in built and all(p and p["ok"] for p in peer):
+                ours = built["cold"]
+                found[key].append((ours["wall_s"] / sum(p["wall_s"] for p in peer),
+                                   ours["cpu_s"] / sum(p["cpu_s"] for p in peer)))
+    return found
+
+
+def by_run(pairs: list[tuple[float, float]] | None) -> str:
+    return ", ".join(f"{wall:.2f} ({cpu:.2f})" for wall, cpu in pairs) if pairs else "–"
 
 
 # ---- the table ------------------------------------------------------------------------------------
@@ -599,6 +618,8 @@ def ratio_rows(table: Table) -> None:
                        ("no-search / pelican", "ours --no-search / Pelican"),
                        ("search / no-search", "ours with search / ours --no-search")):
         table.add(label, lambda size, k=key: size["summary"]["ratios"][k], times, TARGETS.get(key))
+        if key in ("no-search / hugo", "search / hugo + pagefind"):
+            table.add("· by run: wall (CPU)", lambda size, k=key: size["summary"].get("by_run", {}).get(k), by_run)
 
 
 def output_rows(table: Table) -> None:
