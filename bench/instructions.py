@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import queue
 import re
 import shutil
 import subprocess
@@ -67,10 +68,19 @@ def main() -> None:
     lock()  # (its builds would skew another benchmark's times)
     sources = [source_of(rev) for rev in args.revs]
     archive = corpus(args.size, args.seed)
-    cores = sorted(os.sched_getaffinity(0))
-    with ThreadPoolExecutor(len(cores)) as pool:
-        counts = list(pool.map(lambda job: count(job[1][0], archive, cores[job[0] % len(cores)], args.valgrind),
-                               enumerate(sources)))
+    free: queue.SimpleQueue[int] = queue.SimpleQueue()  # the cores no build is running on
+    for core in sorted(os.sched_getaffinity(0)):
+        free.put(core)
+
+    def counted(source: Path) -> int:
+        core = free.get()
+        try:
+            return count(source, archive, core, args.valgrind)
+        finally:
+            free.put(core)
+
+    with ThreadPoolExecutor(len(os.sched_getaffinity(0))) as pool:
+        counts = list(pool.map(counted, [source for source, _ in sources]))
     rows: list[dict[str, Any]] = [{"rev": rev, "source": what, "instructions": n, "ratio": n / counts[0]}
                                   for rev, (_, what), n in zip(args.revs, sources, counts)]
     print(f"Cold build of {args.size:,} articles, one process on one core, under callgrind:\n")
